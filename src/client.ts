@@ -1,0 +1,246 @@
+/**
+ * `JobsClient`: the facade users hold. Each method validates its input, builds the request with
+ * the pure functions of `spec.ts`, sends it through the transport and converts the answer with
+ * `parse.ts`. Feature modules (logs, wait, uv, scheduled jobs) plug in below.
+ * @module
+ */
+import { z } from "zod";
+import { resolveEndpoint, resolveToken } from "./config.js";
+import { MissingTokenError, ResponseValidationError, ValidationError } from "./errors.js";
+import { ClientCore } from "./internal/core.js";
+import { Transport } from "./internal/http.js";
+import { redact } from "./internal/redact.js";
+import { DEFAULT_RETRY_POLICY } from "./internal/retry.js";
+import { PagedList, nextLink } from "./pagination.js";
+import { toHardware } from "./parse.js";
+import { HardwareWire, JobWire } from "./schemas.js";
+import { buildRunBody, validateLabels } from "./spec.js";
+import type { Hardware, Job, ListOptions, RequestOptions, RunSpec, WhoAmI } from "./types.js";
+
+/** Options of {@link JobsClient}. Every one has a default; `new JobsClient()` works with `HF_TOKEN` set. */
+export interface JobsClientOptions {
+  /** Access token; default `HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, then the token file. */
+  token?: string;
+  /** Service URL; default `HF_ENDPOINT`, else `https://huggingface.co`. */
+  endpoint?: string;
+  /** Default namespace (user or organisation); default the token owner's name (`whoami-v2`). */
+  namespace?: string;
+  /** Per-request timeout in ms; default 60 000. */
+  timeoutMs?: number;
+  /** Retries of requests that are safe to repeat; default 2. Job-creating requests are never repeated. */
+  maxRetries?: number;
+  /** Fine-tuning of the backoff (first delay, cap, longest `Retry-After` honoured), in ms. */
+  retryDelays?: { baseMs?: number; maxMs?: number; maxRetryAfterMs?: number };
+  /** A `fetch` implementation to use instead of the global one (proxies, tests). */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Receives one line per HTTP attempt (method and URL, never the token). `true` prints to
+   * stderr; the `DEBUG=hf-jobs` environment variable does the same.
+   */
+  debug?: boolean | ((line: string) => void);
+}
+
+/** Options of calls that address one job. */
+export interface JobRequestOptions extends RequestOptions {
+  /** Namespace of the job, when the reference is a bare id; default the client's. */
+  namespace?: string;
+}
+
+const JobListWire = z.array(JobWire);
+const HardwareListWire = z.array(HardwareWire);
+
+/**
+ * A client for Hugging Face Jobs.
+ *
+ * ```ts
+ * const client = new JobsClient();
+ * const job = await client.run({ image: "python:3.12", command: ["python", "-c", "print(1)"] });
+ * ```
+ */
+export class JobsClient {
+  /** Service URL, without a trailing slash. */
+  readonly endpoint: string;
+  /** @internal */
+  readonly core: ClientCore;
+
+  constructor(options: JobsClientOptions = {}) {
+    this.endpoint = resolveEndpoint(options.endpoint);
+    let token: Promise<string | undefined> | undefined;
+    const getToken = async () => {
+      token ??= resolveToken(options.token);
+      const value = await token;
+      if (!value) throw new MissingTokenError();
+      return value;
+    };
+    const debug = debugSink(options.debug);
+    const transport = new Transport({
+      endpoint: this.endpoint,
+      token: getToken,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      retry: {
+        maxRetries: options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries,
+        baseDelayMs: options.retryDelays?.baseMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
+        maxDelayMs: options.retryDelays?.maxMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
+        maxRetryAfterMs: options.retryDelays?.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs,
+      },
+      fetch: options.fetch,
+      onRequest: debug
+        ? ({ method, url, attempt }) => debug(redact(`hf-jobs ${method} ${url}${attempt > 0 ? ` (retry ${attempt})` : ""}`))
+        : undefined,
+    });
+    this.core = new ClientCore(transport, options.namespace);
+  }
+
+  /**
+   * Starts a job. The spec is validated first: a bad field throws a `ValidationError` and no
+   * request is sent. The request is sent once: if the connection drops after it may have reached
+   * the server, an `AmbiguousCreateError` is thrown rather than risking a second job.
+   */
+  async run(spec: RunSpec, options: RequestOptions = {}): Promise<Job> {
+    const body = buildRunBody(spec);
+    const namespace = await this.core.namespace(spec.namespace, options.signal);
+    const wire = await this.core.transport.json(
+      {
+        method: "POST",
+        path: `/api/jobs/${encodeURIComponent(namespace)}`,
+        body,
+        retry: "create",
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        secrets: Object.values(spec.secrets ?? {}),
+      },
+      JobWire,
+    );
+    return this.core.toJob(wire, namespace);
+  }
+
+  /** Fetches a job by id or `namespace/id`. */
+  async inspect(ref: string, options: JobRequestOptions = {}): Promise<Job> {
+    const job = await this.core.ref(ref, options.namespace, options.signal);
+    const wire = await this.core.transport.json(
+      { method: "GET", path: this.core.jobPath(job), retry: "idempotent", jobUrl: true, ...pick(options) },
+      JobWire,
+    );
+    return this.core.toJob(wire, job.namespace);
+  }
+
+  /**
+   * Lists jobs, newest first, following pagination lazily.
+   *
+   * ```ts
+   * for await (const job of client.list({ stage: "RUNNING", labels: { team: "ml" } })) console.log(job.id);
+   * const all = await client.list().toArray();
+   * ```
+   */
+  list(options: ListOptions = {}): PagedList<Job> {
+    const stages = options.stage === undefined ? [] : Array.isArray(options.stage) ? options.stage : [options.stage];
+    const query: Array<[string, string]> = [];
+    for (const stage of stages) {
+      if (typeof stage !== "string" || stage.trim() === "") throw new ValidationError("stage", "expected a stage name");
+      query.push(["stage", stage.toUpperCase()]);
+    }
+    for (const [key, value] of Object.entries(options.labels ?? {})) {
+      if (typeof value !== "string") throw new ValidationError(`labels.${key}`, "value must be a string");
+      query.push(["label", `${key}=${value}`]);
+    }
+    let namespace: string | undefined;
+    return new PagedList<Job>(async (url) => {
+      namespace ??= await this.core.namespace(options.namespace, options.signal);
+      const response = await this.core.transport.send({
+        method: "GET",
+        path: url ?? `/api/jobs/${encodeURIComponent(namespace)}`,
+        query: url ? undefined : query,
+        retry: "idempotent",
+        ...pick(options),
+      });
+      const next = nextLink(response.headers.get("link"));
+      const parsed = JobListWire.safeParse(await response.json().catch(() => undefined));
+      if (!parsed.success) throw new ResponseValidationError(`GET ${response.url}: unexpected job list`);
+      const ns = namespace;
+      return { items: parsed.data.map((wire) => this.core.toJob(wire, ns)), next };
+    });
+  }
+
+  /**
+   * Cancels a job and returns it. The service may answer before the stage shows `CANCELED`;
+   * use `wait` to see the final stage.
+   */
+  async cancel(ref: string, options: JobRequestOptions = {}): Promise<Job> {
+    const job = await this.core.ref(ref, options.namespace, options.signal);
+    const response = await this.core.transport.send({
+      method: "POST",
+      path: this.core.jobPath(job, "/cancel"),
+      retry: "idempotent",
+      jobUrl: true,
+      ...pick(options),
+    });
+    // The body is not guaranteed (reference §17.8): fall back to fetching the job.
+    const parsed = JobWire.safeParse(await response.json().catch(() => undefined));
+    if (parsed.success) return this.core.toJob(parsed.data, job.namespace);
+    return this.inspect(`${job.namespace}/${job.id}`, options);
+  }
+
+  /** Replaces all labels of a job (the `name` label included) and returns the updated job. */
+  async setLabels(ref: string, labels: Record<string, string>, options: JobRequestOptions = {}): Promise<Job> {
+    const checked = validateLabels(labels);
+    const job = await this.core.ref(ref, options.namespace, options.signal);
+    const wire = await this.core.transport.json(
+      {
+        method: "PUT",
+        path: this.core.jobPath(job, "/labels"),
+        body: { labels: checked },
+        retry: "idempotent",
+        jobUrl: true,
+        ...pick(options),
+      },
+      JobWire,
+    );
+    return this.core.toJob(wire, job.namespace);
+  }
+
+  /** Starts a new job with the same spec as an existing one. Sent once, like `run`. */
+  async duplicate(ref: string, options: JobRequestOptions = {}): Promise<Job> {
+    const job = await this.core.ref(ref, options.namespace, options.signal);
+    const wire = await this.core.transport.json(
+      { method: "POST", path: this.core.jobPath(job, "/duplicate"), retry: "create", jobUrl: true, ...pick(options) },
+      JobWire,
+    );
+    return this.core.toJob(wire, job.namespace);
+  }
+
+  /** Hardware flavors with their prices. Needs no token. */
+  async hardware(options: RequestOptions = {}): Promise<Hardware[]> {
+    const wire = await this.core.transport.json(
+      { method: "GET", path: "/api/jobs/hardware", auth: false, retry: "idempotent", ...pick(options) },
+      HardwareListWire,
+    );
+    return wire.map(toHardware);
+  }
+
+  /** The token's owner (cached per client). */
+  whoami(options: RequestOptions = {}): Promise<WhoAmI> {
+    return this.core.whoami(options.signal);
+  }
+
+  // --- logs, metrics, wait, waitAll, waitAny (issue 4) ---
+
+  // --- runUv and scheduled jobs (issue 5) ---
+}
+
+/** Never show the token when a client is logged or serialised. */
+Object.defineProperty(JobsClient.prototype, Symbol.for("nodejs.util.inspect.custom"), {
+  value(this: JobsClient) {
+    return `JobsClient { endpoint: '${this.endpoint}' }`;
+  },
+});
+
+function pick(options: RequestOptions): Pick<RequestOptions, "signal" | "timeoutMs"> {
+  return { signal: options.signal, timeoutMs: options.timeoutMs };
+}
+
+function debugSink(option: JobsClientOptions["debug"]): ((line: string) => void) | undefined {
+  if (typeof option === "function") return option;
+  const fromEnv = (process.env.DEBUG ?? "").split(",").some((v) => v.trim() === "hf-jobs" || v.trim() === "hf-jobs:*");
+  if (option === true || (option === undefined && fromEnv)) return (line) => process.stderr.write(`${line}\n`);
+  return undefined;
+}

@@ -1,0 +1,290 @@
+/**
+ * The HTTP transport: one place that sets headers and timeouts, retries what is safe to retry,
+ * and turns every failure into a typed, redacted error.
+ * @internal
+ * @module
+ */
+import ky, { TimeoutError as KyTimeoutError } from "ky";
+import type { z } from "zod";
+import {
+  AmbiguousCreateError,
+  ApiError,
+  type ApiErrorInit,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  ConnectionError,
+  InternalServerError,
+  JobNotFoundError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  RequestTimeoutError,
+  ResponseValidationError,
+  abortError,
+} from "../errors.js";
+import { ErrorBodyWire } from "../schemas.js";
+import { VERSION } from "../version.js";
+import { redact } from "./redact.js";
+import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy, backoffMs, retryAfterMs } from "./retry.js";
+import { sleep } from "./sleep.js";
+
+/** How a request may be repeated. */
+export type RetryMode =
+  /** Safe to repeat (GET, PUT labels, DELETE, cancel, suspend, resume). */
+  | "idempotent"
+  /** Creates a job: repeated only when it surely never reached the server. */
+  | "create";
+
+/** One request. */
+export interface HttpRequest {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path below the endpoint (`/api/...`) or an absolute URL (pagination links). */
+  path: string;
+  query?: Array<[string, string]>;
+  body?: unknown;
+  /** Send the token (every route but the hardware list). */
+  auth?: boolean;
+  retry: RetryMode;
+  /** A 404 here means the job (or scheduled job) does not exist. */
+  jobUrl?: boolean;
+  accept?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Extra values to mask in error messages (the secrets of a run spec). */
+  secrets?: string[];
+}
+
+/** Transport settings, fixed per client. */
+export interface TransportOptions {
+  endpoint: string;
+  /** Resolves the token; undefined when there is none (the caller decides whether that is an error). */
+  token: () => Promise<string>;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  fetch?: typeof globalThis.fetch;
+  userAgent?: string;
+  /** Called once per attempt, for `DEBUG` output; never receives the token. */
+  onRequest?: (info: { method: string; url: string; attempt: number }) => void;
+}
+
+const USER_AGENT = `@org/hf-jobs/${VERSION} (node ${process.version})`;
+// Network errors that happen before a byte of the request can have reached the server.
+const NEVER_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ERR_INVALID_URL"]);
+
+export class Transport {
+  readonly #options: TransportOptions;
+
+  constructor(options: TransportOptions) {
+    this.#options = { ...options, retry: { ...DEFAULT_RETRY_POLICY, ...options.retry } };
+  }
+
+  get endpoint(): string {
+    return this.#options.endpoint;
+  }
+
+  /** Sends a request and parses its JSON body with `schema`. */
+  async json<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S>> {
+    const response = await this.send(request);
+    const text = await response.text();
+    let value: unknown;
+    try {
+      value = text === "" ? null : JSON.parse(text);
+    } catch {
+      throw new ResponseValidationError(`${request.method} ${this.#url(request.path)}: the response is not JSON`);
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+      throw new ResponseValidationError(
+        `${request.method} ${this.#url(request.path)}: unexpected response${where}: ${issue?.message ?? "invalid"}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** Sends a request whose response body is not needed. */
+  async empty(request: HttpRequest): Promise<Response> {
+    const response = await this.send(request);
+    await response.body?.cancel().catch(() => {});
+    return response;
+  }
+
+  /** Sends a request and returns the successful response with its body unread (streams, pagination). */
+  async send(request: HttpRequest): Promise<Response> {
+    const { retry: policy } = this.#options;
+    const url = this.#url(request.path, request.query);
+    const headers: Record<string, string> = {
+      "user-agent": this.#options.userAgent ?? USER_AGENT,
+      accept: request.accept ?? "application/json",
+    };
+    const secrets = [...(request.secrets ?? [])];
+    if (request.auth !== false) {
+      const token = await this.#options.token();
+      headers.authorization = `Bearer ${token}`;
+      secrets.push(token);
+    }
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(request.body);
+    }
+    for (let attempt = 0; ; attempt++) {
+      if (request.signal?.aborted) throw abortError(request.signal);
+      this.#options.onRequest?.({ method: request.method, url, attempt });
+      let response: Response;
+      try {
+        response = await ky(url, {
+          method: request.method,
+          headers,
+          body,
+          signal: request.signal,
+          timeout: request.timeoutMs ?? this.#options.timeoutMs,
+          retry: 0,
+          throwHttpErrors: false,
+          fetch: this.#options.fetch,
+        });
+      } catch (error) {
+        if (request.signal?.aborted) throw abortError(request.signal);
+        const failure = this.#networkError(error, request, url, secrets);
+        const retryable = request.retry === "idempotent" || failure.neverSent;
+        if (!retryable || attempt >= policy.maxRetries) throw failure.error;
+        await sleep(backoffMs(attempt, policy), request.signal);
+        continue;
+      }
+      if (response.ok) return response;
+      const waitMs = retryAfterMs(response.headers);
+      const canRetry =
+        request.retry === "idempotent" &&
+        RETRYABLE_STATUSES.has(response.status) &&
+        attempt < policy.maxRetries &&
+        (waitMs === undefined || waitMs <= policy.maxRetryAfterMs);
+      if (!canRetry) throw await this.#apiError(response, request, url, secrets, waitMs);
+      await response.body?.cancel().catch(() => {});
+      await sleep(waitMs ?? backoffMs(attempt, policy), request.signal);
+    }
+  }
+
+  #url(path: string, query?: Array<[string, string]>): string {
+    const url = new URL(/^https?:\/\//.test(path) ? path : `${this.#options.endpoint}${path}`);
+    for (const [key, value] of query ?? []) url.searchParams.append(key, value);
+    return url.toString();
+  }
+
+  #networkError(
+    error: unknown,
+    request: HttpRequest,
+    url: string,
+    secrets: string[],
+  ): { error: Error; neverSent: boolean } {
+    const where = `${request.method} ${url}`;
+    if (error instanceof KyTimeoutError) {
+      const hint =
+        request.retry === "create"
+          ? "; the job may have been created: look it up by one of its labels before running it again"
+          : "";
+      return { error: new RequestTimeoutError(`${where} timed out${hint}`), neverSent: false };
+    }
+    const code = errorCode(error);
+    const neverSent = code !== undefined && NEVER_SENT_CODES.has(code);
+    const detail = redact(describe(error), secrets);
+    if (request.retry === "create" && !neverSent) {
+      return {
+        error: new AmbiguousCreateError(
+          `${where} lost its connection (${detail}); the job may have been created: look it up by one of its labels before running it again`,
+        ),
+        neverSent,
+      };
+    }
+    return { error: new ConnectionError(`${where} failed: ${detail}`), neverSent };
+  }
+
+  async #apiError(
+    response: Response,
+    request: HttpRequest,
+    url: string,
+    secrets: string[],
+    waitMs: number | undefined,
+  ): Promise<ApiError> {
+    const text = await response.text().catch(() => "");
+    const init: ApiErrorInit = {
+      status: response.status,
+      method: request.method,
+      url,
+      message: redact(errorMessage(response, text), secrets),
+      code: response.headers.get("x-error-code") ?? undefined,
+      requestId:
+        response.headers.get("x-request-id") ??
+        response.headers.get("x-amzn-trace-id") ??
+        response.headers.get("x-amz-cf-id") ??
+        undefined,
+      retryAfterMs: waitMs,
+    };
+    switch (response.status) {
+      case 400:
+        return new BadRequestError(init);
+      case 401:
+        return new AuthenticationError({ ...init, message: `invalid or expired token (${init.message})` });
+      case 403:
+        return new PermissionDeniedError({
+          ...init,
+          message: `${init.message}; check that the token may manage jobs in this namespace`,
+        });
+      case 404:
+        return request.jobUrl
+          ? new JobNotFoundError({ ...init, message: `job not found; check the job id and the namespace (${init.message})` })
+          : new NotFoundError(init);
+      case 409:
+        return new ConflictError(init);
+      case 429:
+        return new RateLimitError(init);
+      default:
+        return response.status >= 500 ? new InternalServerError(init) : new ApiError(init);
+    }
+  }
+}
+
+/** The message of an error response, from the places the service puts it (reference §2). */
+export function errorMessage(response: Response, text: string): string {
+  const header = response.headers.get("x-error-message");
+  if (header) return header;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = ErrorBodyWire.safeParse(json);
+  if (parsed.success) {
+    const body = parsed.data;
+    const parts: string[] = [];
+    if (typeof body.error === "string") parts.push(body.error);
+    else if (Array.isArray(body.error)) parts.push(body.error.join("; "));
+    if (body.error_description) parts.push(body.error_description);
+    if (parts.length === 0 && body.errors) {
+      parts.push(...body.errors.map((e) => e.message).filter((m): m is string => typeof m === "string"));
+    }
+    if (parts.length === 0 && body.message) parts.push(body.message);
+    if (parts.length > 0) return parts.join(": ");
+  }
+  const plain = text.trim().slice(0, 500);
+  return plain || response.statusText || "request failed";
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    if (typeof current === "object" && "code" in current && typeof current.code === "string") return current.code;
+    current = typeof current === "object" && "cause" in current ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+function describe(error: unknown): string {
+  const messages: string[] = [];
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    if (current instanceof Error) messages.push(current.message);
+    current = typeof current === "object" && "cause" in current ? current.cause : undefined;
+  }
+  return messages.join(": ") || String(error);
+}

@@ -1,0 +1,20 @@
+/**
+ * Redaction of tokens and secret values from any text that may leave the SDK (error messages,
+ * log lines of the CLI, debug output).
+ * @internal
+ * @module
+ */
+
+// Anything shaped like a Hugging Face access token, known to us or not.
+const TOKEN_SHAPE = /hf_[A-Za-z0-9]{8,}/g;
+const MASK = "***";
+
+/** Replaces every known secret and every token-shaped string in `text`. */
+export function redact(text: string, secrets: Iterable<string | undefined> = []): string {
+  let out = text;
+  // Longest first, so a secret that contains another is masked whole.
+  const values = [...secrets].filter((s): s is string => typeof s === "string" && s.length >= 4);
+  values.sort((a, b) => b.length - a.length);
+  for (const value of values) out = out.split(value).join(MASK);
+  return out.replace(TOKEN_SHAPE, `hf_${MASK}`);
+}
