@@ -1,0 +1,141 @@
+// Deterministic fault injection: rules matched in order, each with an optional budget (`times`).
+import type { FaultRule, RequestFilter } from "./types.js";
+
+/** What the matching rules ask of one request. */
+export interface AppliedFaults {
+  latencyMs: number;
+  status?: { status: number; retryAfter?: string };
+  drop: boolean;
+  closeStreamAfterEvents?: number;
+  stuckInScheduling: boolean;
+}
+
+/** What the matched route can be affected by, so a rule is not spent on requests it cannot change. */
+export interface RouteTraits {
+  sse: boolean;
+  createsJob: boolean;
+}
+
+/** Compiles a path pattern: `*` = within one segment, `**` = across segments; RegExp used as is. */
+export function pathMatcher(pattern: string | RegExp | undefined): (path: string) => boolean {
+  if (pattern === undefined) return () => true;
+  if (pattern instanceof RegExp) {
+    // A copy without the global/sticky flags, so that `test` does not keep state between calls.
+    const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
+    return (path) => re.test(path);
+  }
+  const source = pattern
+    .split("**")
+    .map((part) =>
+      part
+        .split("*")
+        .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+        .join("[^/]*"),
+    )
+    .join(".*");
+  const re = new RegExp(`^${source}$`);
+  return (path) => re.test(path);
+}
+
+/** A method + path predicate for a filter or a rule. */
+export function requestMatcher(filter: RequestFilter): (method: string, path: string) => boolean {
+  const method = filter.method?.toUpperCase();
+  const path = pathMatcher(filter.path);
+  return (m, p) => (method === undefined || method === m.toUpperCase()) && path(p);
+}
+
+interface ActiveRule {
+  rule: FaultRule;
+  matches: (method: string, path: string) => boolean;
+  remaining: number;
+}
+
+function validate(rule: FaultRule): void {
+  const nonNegative = (name: string, v: number | undefined) => {
+    if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new RangeError(`fault rule: ${name} must be >= 0`);
+  };
+  nonNegative("times", rule.times);
+  nonNegative("latencyMs", rule.latencyMs);
+  nonNegative("closeStreamAfterEvents", rule.closeStreamAfterEvents);
+  if (rule.status !== undefined && (!Number.isInteger(rule.status) || rule.status < 100 || rule.status > 599)) {
+    throw new RangeError(`fault rule: status must be an HTTP status code, got ${rule.status}`);
+  }
+}
+
+function affects(rule: FaultRule, traits: RouteTraits): boolean {
+  return (
+    (rule.latencyMs ?? 0) > 0 ||
+    rule.status !== undefined ||
+    rule.dropAfterHandling === true ||
+    (rule.closeStreamAfterEvents !== undefined && traits.sse) ||
+    (rule.stuckInScheduling === true && traits.createsJob)
+  );
+}
+
+/** The live rule list of one emulator. */
+export class FaultRegistry {
+  private rules: ActiveRule[] = [];
+
+  /** Adds a rule after the others; returns its remover. */
+  add(rule: FaultRule): () => void {
+    validate(rule);
+    const active: ActiveRule = { rule: { ...rule }, matches: requestMatcher(rule), remaining: rule.times ?? Number.POSITIVE_INFINITY };
+    this.rules.push(active);
+    return () => {
+      this.rules = this.rules.filter((r) => r !== active);
+    };
+  }
+
+  /** Removes every rule. */
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** Consumes one use of every matching rule that can affect this route and merges their effects. */
+  take(method: string, path: string, traits: RouteTraits): AppliedFaults {
+    const applied: AppliedFaults = { latencyMs: 0, drop: false, stuckInScheduling: false };
+    for (const active of this.rules) {
+      const { rule } = active;
+      if (active.remaining <= 0 || !active.matches(method, path) || !affects(rule, traits)) continue;
+      active.remaining -= 1;
+      applied.latencyMs += rule.latencyMs ?? 0;
+      if (rule.status !== undefined && applied.status === undefined) {
+        applied.status = { status: rule.status };
+        if (rule.retryAfter !== undefined) applied.status.retryAfter = String(rule.retryAfter);
+      }
+      if (rule.dropAfterHandling) applied.drop = true;
+      if (rule.closeStreamAfterEvents !== undefined && traits.sse && applied.closeStreamAfterEvents === undefined) {
+        applied.closeStreamAfterEvents = rule.closeStreamAfterEvents;
+      }
+      if (rule.stuckInScheduling && traits.createsJob) applied.stuckInScheduling = true;
+    }
+    this.rules = this.rules.filter((r) => r.remaining > 0);
+    return applied;
+  }
+}
+
+/** Counts requests by method and path for `Emulator.requests`; memory grows with distinct paths only. */
+export class RequestLog {
+  private counts = new Map<string, { method: string; path: string; n: number }>();
+
+  /** Records one request. */
+  record(method: string, path: string): void {
+    const key = `${method} ${path}`;
+    const entry = this.counts.get(key);
+    if (entry) entry.n += 1;
+    else this.counts.set(key, { method, path, n: 1 });
+  }
+
+  /** Number of recorded requests matching the filter. */
+  count(filter: RequestFilter = {}): number {
+    const matches = requestMatcher(filter);
+    let total = 0;
+    for (const e of this.counts.values()) if (matches(e.method, e.path)) total += e.n;
+    return total;
+  }
+
+  /** Forgets everything. */
+  reset(): void {
+    this.counts.clear();
+  }
+}

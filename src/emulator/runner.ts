@@ -1,0 +1,140 @@
+// One job's child process: spawn without a shell in its own process group, stream its output as
+// lines, stop it (SIGTERM, then SIGKILL after a grace period) and report how it ended.
+import { type ChildProcess, spawn } from "node:child_process";
+import { constants } from "node:os";
+import { type Engine, removeContainer } from "./container.js";
+import { LineSplitter } from "./log-file.js";
+
+/** How to start a job's process. */
+export interface SpawnPlan {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** The job's `command[0]`, for error messages. */
+  commandName: string;
+  /** Why jobs run on the host, for the command-not-found message. */
+  hostReason: string;
+  /** Set in container mode: the engine and the container's name. */
+  container?: { engine: Engine; name: string };
+}
+
+/** How a job's process ended. */
+export type ProcessOutcome =
+  | { kind: "exit"; code: number; exitedAt: Date }
+  | { kind: "spawn-error"; message: string; exitedAt: Date };
+
+/** Where output lines go; `line` returns false to ask for a pause until the drain callback runs. */
+export interface OutputSink {
+  line(text: string, timestamp: string): boolean;
+  onDrain(listener: () => void): void;
+}
+
+function spawnErrorMessage(plan: SpawnPlan, error: NodeJS.ErrnoException): string {
+  if (plan.container) return `Could not start the container engine "${plan.container.engine}": ${error.code ?? error.message}`;
+  if (error.code === "ENOENT") return `Command not found on the emulator host: ${plan.commandName} (jobs run on the host because ${plan.hostReason})`;
+  if (error.code === "EACCES") return `Command not executable on the emulator host: ${plan.commandName}`;
+  return `Could not start the command on the emulator host: ${plan.commandName} (${error.code ?? error.message})`;
+}
+
+/** A running job process; `finished` resolves once it exited and all its output was read. */
+export class JobProcess {
+  readonly finished: Promise<ProcessOutcome>;
+  readonly pid: number | undefined;
+  private exited = false;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private readonly child: ChildProcess;
+
+  constructor(
+    private readonly plan: SpawnPlan,
+    sink: OutputSink,
+  ) {
+    this.child = spawn(plan.file, plan.args, {
+      cwd: plan.cwd,
+      env: plan.env,
+      detached: true, // own process group, so that signals reach every descendant
+      stdio: ["ignore", "pipe", "pipe"],
+      windowsHide: true,
+    });
+    this.pid = this.child.pid;
+    let spawnError: NodeJS.ErrnoException | undefined;
+    let exit: { code: number; at: Date } | undefined;
+    this.child.on("error", (error: NodeJS.ErrnoException) => {
+      if (this.child.pid === undefined) spawnError ??= error;
+    });
+    this.child.on("exit", (code, signal) => {
+      this.exited = true;
+      clearTimeout(this.graceTimer);
+      exit = { code: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0), at: new Date() };
+      // Like a container whose main process ended: nothing of the job may outlive it.
+      this.signalGroup("SIGKILL");
+    });
+
+    const streams = [this.child.stdout, this.child.stderr].filter((s) => s !== null);
+    const splitters = streams.map(() => new LineSplitter());
+    let paused = false;
+    sink.onDrain(() => {
+      if (!paused) return;
+      paused = false;
+      for (const s of streams) s.resume();
+    });
+    streams.forEach((stream, i) => {
+      const splitter = splitters[i]!;
+      stream.setEncoding("utf8");
+      stream.on("data", (text: string) => {
+        const ts = new Date().toISOString();
+        let ok = true;
+        splitter.push(text, (line) => {
+          ok = sink.line(line, ts) && ok;
+        });
+        if (!ok && !paused) {
+          paused = true;
+          for (const s of streams) s.pause();
+        }
+      });
+    });
+
+    this.finished = new Promise((resolve) => {
+      this.child.on("close", () => {
+        const ts = new Date().toISOString();
+        for (const splitter of splitters) splitter.end((line) => sink.line(line, ts));
+        if (exit) resolve({ kind: "exit", code: exit.code, exitedAt: exit.at });
+        else
+          resolve({
+            kind: "spawn-error",
+            message: spawnErrorMessage(plan, spawnError ?? Object.assign(new Error("unknown"), { code: "UNKNOWN" })),
+            exitedAt: new Date(),
+          });
+      });
+    });
+  }
+
+  /** Whether the main process is still running. */
+  get running(): boolean {
+    return this.pid !== undefined && !this.exited;
+  }
+
+  /** SIGTERM to the whole group, SIGKILL after `graceMs` if the main process is still there. */
+  stop(graceMs: number): void {
+    if (!this.running) return;
+    this.signalGroup("SIGTERM");
+    clearTimeout(this.graceTimer);
+    this.graceTimer = setTimeout(() => this.kill(), graceMs);
+  }
+
+  /** SIGKILL to the whole group now (and force-removal of the container in container mode). */
+  kill(): void {
+    clearTimeout(this.graceTimer);
+    if (this.plan.container) void removeContainer(this.plan.container.engine, this.plan.container.name);
+    if (this.running) this.signalGroup("SIGKILL");
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    if (this.pid === undefined) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+}

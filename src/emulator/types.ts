@@ -1,0 +1,142 @@
+/**
+ * Public option, fault and handle types of the local Jobs emulator.
+ * @module
+ */
+
+/**
+ * One fault-injection rule. A rule applies to the requests it matches (method and path) and counts
+ * against `times` only on requests it can affect: `closeStreamAfterEvents` only affects the SSE
+ * routes, `stuckInScheduling` only the routes that create a job. All matching rules apply together
+ * (latencies add up); among them the first one with a `status` answers the request.
+ */
+export interface FaultRule {
+  /** HTTP method to match, case-insensitive. Default: any method. */
+  method?: string;
+  /**
+   * Pathname to match (the query string is ignored). A string matches the whole pathname; `*`
+   * stands for any characters within one path segment and `**` for any characters across segments,
+   * e.g. `"/api/jobs/emulator-user/*"` (create and list) or `"/api/jobs/**"` (every jobs route).
+   * A RegExp is tested against the pathname, e.g. `/\/logs$/`. Default: any path.
+   */
+  path?: string | RegExp;
+  /** How many matching requests the rule applies to before it is spent. Default: unlimited. */
+  times?: number;
+  /** Delay in milliseconds added before the request is handled (or answered with `status`). */
+  latencyMs?: number;
+  /** Answer this status with a real-shaped error body instead of handling the request (e.g. 429, 503). */
+  status?: number;
+  /** `Retry-After` header value sent with `status`. */
+  retryAfter?: number | string;
+  /** Handle the request for real (e.g. create the job), then destroy the socket without answering. */
+  dropAfterHandling?: boolean;
+  /** SSE routes (logs, metrics, events): destroy the connection after this many data events. */
+  closeStreamAfterEvents?: number;
+  /** Routes that create a job (create, duplicate, scheduled-job run): the job stays in SCHEDULING until cancelled. */
+  stuckInScheduling?: boolean;
+}
+
+/** Options of {@link startEmulator}. Every field is optional. */
+export interface EmulatorOptions {
+  /** TCP port to listen on. Default `0`: a random free port. */
+  port?: number;
+  /** Interface to bind. Default `"127.0.0.1"`; a non-loopback host requires `allowNonLoopback: true`. */
+  host?: string;
+  /** Explicit consent to bind a non-loopback interface (anyone who can reach it and knows the token can run processes). */
+  allowNonLoopback?: boolean;
+  /** The user namespace; `GET /api/whoami-v2` answers `{ name: namespace, type: "user", ... }`. Default `"emulator-user"`. */
+  namespace?: string;
+  /** The accepted bearer token. Default: a random `hf_emu_...` string. */
+  token?: string;
+  /** Organisations the token may also use (listed as whoami `orgs`); any other namespace gets 403. */
+  extraNamespaces?: string[];
+  /** Page size of `GET /api/jobs/{ns}`; further pages are linked with `Link: <url>; rel="next"`. Default 50. */
+  pageSize?: number;
+  /** Time a job spends in SCHEDULING before it starts, in milliseconds. Default 100. */
+  schedulingDelayMs?: number;
+  /** Interval of the `: keep-alive` SSE comments, in milliseconds. Default 30000. */
+  keepAliveMs?: number;
+  /** Interval between metric events, in milliseconds. Default 1000. */
+  metricsIntervalMs?: number;
+  /** Grace between SIGTERM and SIGKILL when a job is cancelled or times out, in milliseconds. Default 5000. */
+  killGraceMs?: number;
+  /**
+   * Where jobs run. `"auto"` (default) probes `docker info`, then `podman info`, and falls back to
+   * host processes; `"docker"` / `"podman"` require that engine (start-up fails otherwise);
+   * `"none"` always runs jobs as host processes.
+   */
+  containerEngine?: "auto" | "docker" | "podman" | "none";
+  /** Extra environment for job processes, e.g. a `PATH` that holds a fake `uv` in tests. */
+  env?: Record<string, string>;
+  /** Receives start-up notices (never a secret or the token). Default: `console.error`. */
+  logger?: (line: string) => void;
+  /** Fault rules active from the start; more can be added with {@link Emulator.faults}. */
+  faults?: FaultRule[];
+  /**
+   * End `/logs` and `/events` responses once the job is terminal and everything has been sent.
+   * Default `false`: like the real service seems to, the connection stays open with keep-alives.
+   */
+  closeLogStreamsAtJobEnd?: boolean;
+  /** Parent directory of the emulator's temporary directory. Default: `os.tmpdir()`. */
+  tmpDir?: string;
+  /**
+   * Also accept 6-field cron schedules whose first field is seconds (e.g. `"* * * * * *"`, every second), so
+   * tests need not wait a minute. The real service accepts 5 fields only. Default `false`.
+   */
+  secondsInSchedules?: boolean;
+}
+
+/** A method/path filter for {@link Emulator.requests}. Paths follow the {@link FaultRule.path} syntax. */
+export interface RequestFilter {
+  /** HTTP method, case-insensitive. */
+  method?: string;
+  /** Pathname pattern (`*` within a segment, `**` across segments) or RegExp. */
+  path?: string | RegExp;
+}
+
+/** Programmatic controls of the running emulator's fault rules. */
+export interface EmulatorFaults {
+  /** Adds a rule after the existing ones; returns a function that removes it. */
+  add(rule: FaultRule): () => void;
+  /** Removes every rule, including those given in the options. */
+  clear(): void;
+}
+
+/** Request log of the running emulator, for tests. */
+export interface EmulatorRequests {
+  /** Number of requests received (all routes and outcomes) that match the filter. */
+  count(filter?: RequestFilter): number;
+  /** Forgets every request counted so far. */
+  reset(): void;
+}
+
+/** Programmatic scheduler hook (not a wire route), for tests. */
+export interface EmulatorScheduler {
+  /**
+   * Fires a scheduled job now, exactly as its cron would: nothing happens when it is suspended, or
+   * when a run is still active and `concurrency` is false. Returns the new job id, or `null`.
+   */
+  fire(scheduledJobId: string): string | null;
+}
+
+/** A running emulator, as returned by {@link startEmulator}. */
+export interface Emulator {
+  /** Base URL, e.g. `http://127.0.0.1:43210` (no trailing slash); use it as the SDK endpoint. */
+  url: string;
+  /** The bearer token every route except `GET /api/jobs/hardware` requires. */
+  token: string;
+  /** The user namespace (whoami `name`). */
+  namespace: string;
+  /** Add or clear fault rules at run time. */
+  faults: EmulatorFaults;
+  /** Count the requests received. */
+  requests: EmulatorRequests;
+  /** Fire scheduled jobs programmatically. */
+  scheduler: EmulatorScheduler;
+  /** Number of live job processes (for leak tests). */
+  jobs(): number;
+  /**
+   * Stops every job process (whole process group, SIGKILL), stops the schedules, closes all
+   * sockets and the server, and removes every temporary file and directory. Idempotent.
+   */
+  close(): Promise<void>;
+}

@@ -1,0 +1,321 @@
+/**
+ * Turns a uv job ({@link UvSpec}) into a plain {@link RunSpec}: `uv run [--with dep]... [--python v]
+ * <script> <args...>` in the uv image, with local files shipped inside the spec (see
+ * `uv-bootstrap.ts`) and defaults from the script's PEP 723 `[tool.hf-jobs]` table. Everything is
+ * validated before any request; no shell ever joins user text.
+ * @module
+ */
+import { readFile as fsReadFile, stat as fsStat } from "node:fs/promises";
+import { basename, resolve } from "node:path";
+import { ValidationError } from "./errors.js";
+import { type HfJobsTable, readScriptMetadata } from "./pep723.js";
+import { UV_IMAGE } from "./schemas.js";
+import { defaultNameFromScript } from "./spec.js";
+import type { JobSpecInput, RunSpec } from "./types.js";
+import {
+  bootstrapCommand,
+  encodeFilesPayload,
+  MAX_SHIPPED_BYTES,
+  MAX_SHIPPED_FILES,
+  PAYLOAD_ENV_PREFIX,
+  type ShippedFile,
+  shippedNameProblem,
+} from "./uv-bootstrap.js";
+
+/** Inline script code, shipped as a file. */
+export interface InlineScript {
+  /** The script's source. */
+  code: string;
+  /** File name in the container; defaults to `script.py`. */
+  name?: string;
+}
+
+/** What `runUv` (and a scheduled uv job) takes. */
+export interface UvSpec extends Omit<JobSpecInput, "image" | "command" | "args"> {
+  /**
+   * What uv runs: an `http(s)://` URL (sent as is), a command available in the image
+   * (`python`, `lighteval`), a local file path (shipped with the job), or inline code.
+   */
+  script: string | InlineScript;
+  /** Arguments passed to the script unchanged, byte for byte (no shell). */
+  args?: string[];
+  /** Extra packages, each sent as `--with <dep>`. PEP 723 `dependencies` need not be repeated here. */
+  dependencies?: string[];
+  /** Python version, sent as `--python <version>`. */
+  python?: string;
+  /** Image to run in; defaults to the script's `[tool.hf-jobs] image`, then the uv image. */
+  image?: string;
+  /** Extra local files (configs, modules) written next to the script, under their base names. */
+  files?: string[];
+  /** Enable SSH access. Not available for scheduled jobs. */
+  ssh?: boolean;
+  /** Namespace to run in; defaults to the client's. */
+  namespace?: string;
+}
+
+/** File-system and environment access of {@link buildUvRunSpec}, replaceable in tests. */
+export interface UvIo {
+  /** Reads a whole file. Default: `fs.promises.readFile`. */
+  readFile?: (path: string) => Promise<Uint8Array>;
+  /** Stats a path (following links). Default: `fs.promises.stat`. */
+  stat?: (path: string) => Promise<{ isFile(): boolean; size: number; mode: number }>;
+  /** Directory relative paths are resolved against. Default: `process.cwd()`. */
+  cwd?: string;
+  /** Where `[tool.hf-jobs] secrets` names are looked up. Default: `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+const URL_RE = /^https?:\/\//i;
+const FILE_LIKE_RE = /\.(py|sh|ya?ml|toml)$/i;
+// Linux MAX_ARG_STRLEN: one argv or envp string, NUL included.
+const MAX_ARG_BYTES = 131072;
+// A whole Hugging Face access token; shipped files are readable by anyone who can inspect the job.
+const HF_TOKEN_IN_TEXT_RE = /(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}(?![A-Za-z0-9])/;
+
+type Script =
+  | { kind: "url" | "command"; target: string }
+  | { kind: "file"; target: string; file: PendingFile }
+  | { kind: "inline"; target: string; file: ShippedFile };
+
+interface PendingFile {
+  /** Absolute local path. */
+  path: string;
+  /** Path as the user wrote it, for messages. */
+  shown: string;
+  /** Field to blame. */
+  field: "script" | "files";
+  size: number;
+  executable: boolean;
+}
+
+/**
+ * Builds the {@link RunSpec} of a uv job. Reads local files (the script, `files`) and the
+ * script's PEP 723 metadata; throws a {@link ValidationError} before any request on a missing
+ * file, a shipped total over {@link MAX_SHIPPED_BYTES}, malformed metadata, a secret named by
+ * the metadata but unset locally, or any invalid option.
+ */
+export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSpec> {
+  if (spec === null || typeof spec !== "object") throw new ValidationError("spec", "expected an object");
+  const readFile = io.readFile ?? ((path: string) => fsReadFile(path));
+  const stat = io.stat ?? ((path: string) => fsStat(path));
+  const cwd = io.cwd ?? process.cwd();
+  const localEnv = io.env ?? process.env;
+
+  const args = strings("args", spec.args);
+  const deps = strings("dependencies", spec.dependencies);
+  deps.forEach((dep, i) => {
+    if (dep.trim() === "" || dep.startsWith("-")) throw new ValidationError(`dependencies[${i}]`, "expected a requirement such as trl or torch>=2.4");
+  });
+  if (spec.python !== undefined && (typeof spec.python !== "string" || spec.python.trim() === "" || spec.python.startsWith("-"))) {
+    throw new ValidationError("python", "expected a Python version or interpreter such as 3.12");
+  }
+
+  const script = await classifyScript(spec.script, stat, cwd);
+  const pending: PendingFile[] = script.kind === "file" ? [script.file] : [];
+  for (const [i, path] of strings("files", spec.files).entries()) {
+    pending.push(await statLocal(path, `files[${i}]`, stat, cwd));
+  }
+  const shipped = await readShipped(script, pending, readFile);
+
+  const metaSource = script.kind === "inline" ? script.file.content : script.kind === "file" ? shipped[0]?.content : undefined;
+  const scriptLabel = script.kind === "inline" ? script.file.name : typeof spec.script === "string" ? spec.script : "script";
+  const meta = metaSource ? readScriptMetadata(new TextDecoder().decode(metaSource), scriptLabel) : {};
+  const table: HfJobsTable = meta.hfJobs ?? {};
+
+  const uvArgs = [...deps.flatMap((dep) => ["--with", dep]), ...(spec.python ? ["--python", spec.python] : []), script.target, ...args];
+  // Linux would refuse the exec in the container; say so now rather than after scheduling.
+  for (const [field, arg] of [["script", script.target] as const, ...args.map((a, i) => [`args[${i}]`, a] as const)]) {
+    if (Buffer.byteLength(arg, "utf8") + 1 > MAX_ARG_BYTES) {
+      throw new ValidationError(field, `is over ${MAX_ARG_BYTES - 1} bytes, the longest argument Linux accepts; ship the data as a file instead`);
+    }
+  }
+
+  const explicitSecrets = plainMap("secrets", spec.secrets);
+  const secrets = { ...tableSecrets(table, explicitSecrets, localEnv), ...explicitSecrets };
+  const env: Record<string, string> = { ...table.env, ...plainMap("env", spec.env) };
+  for (const key of [...Object.keys(env), ...Object.keys(secrets)]) {
+    if (key === PAYLOAD_ENV_PREFIX || key.startsWith(`${PAYLOAD_ENV_PREFIX}_`)) {
+      throw new ValidationError(`env.${key}`, `names starting with ${PAYLOAD_ENV_PREFIX} are reserved for shipped files`);
+    }
+  }
+  // Python buffers stdout when it is not a terminal; live logs need it unbuffered.
+  if (!("PYTHONUNBUFFERED" in env) && !("PYTHONUNBUFFERED" in secrets)) env.PYTHONUNBUFFERED = "1";
+  if (shipped.length > 0) Object.assign(env, encodeFilesPayload(shipped));
+
+  const labels: Record<string, string> = { ...table.labels, ...plainMap("labels", spec.labels) };
+  // An explicit name wins over a name label from the metadata (both at once is an error downstream).
+  if (spec.name !== undefined && spec.labels?.name === undefined) delete labels.name;
+
+  const out: RunSpec = {
+    image: spec.image ?? table.image ?? UV_IMAGE,
+    command: shipped.length > 0 ? bootstrapCommand(uvArgs) : ["uv", "run", ...uvArgs],
+    env,
+  };
+  if (Object.keys(secrets).length > 0) out.secrets = secrets;
+  const flavor = spec.flavor ?? table.flavor;
+  if (flavor !== undefined) out.flavor = flavor;
+  const timeout = spec.timeout ?? table.timeout;
+  if (timeout !== undefined) out.timeout = timeout;
+  if (spec.name !== undefined) out.name = spec.name;
+  else if (!("name" in labels)) out.name = defaultNameFromScript(scriptLabel, args);
+  if (Object.keys(labels).length > 0) out.labels = labels;
+  const volumes = spec.volumes ?? table.volumes;
+  if (volumes !== undefined) out.volumes = volumes;
+  if (spec.expose !== undefined) out.expose = spec.expose;
+  if (spec.arch !== undefined) out.arch = spec.arch;
+  if (spec.attempts !== undefined) out.attempts = spec.attempts;
+  if (spec.resourceGroupId !== undefined) out.resourceGroupId = spec.resourceGroupId;
+  if (spec.ssh !== undefined) out.ssh = spec.ssh;
+  if (spec.namespace !== undefined) out.namespace = spec.namespace;
+  return out;
+}
+
+/** Shape check only; keys and values are validated when the job spec is built. */
+function plainMap(field: string, value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ValidationError(field, "expected an object of string values");
+  return value as Record<string, string>;
+}
+
+function strings(field: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new ValidationError(field, "expected an array of strings");
+  return value.map((item: unknown, i) => {
+    if (typeof item !== "string") throw new ValidationError(`${field}[${i}]`, "expected a string");
+    return item;
+  });
+}
+
+/** Decides what kind of script this is; a local file must exist, an in-image command must not look like a path. */
+async function classifyScript(script: unknown, stat: NonNullable<UvIo["stat"]>, cwd: string): Promise<Script> {
+  if (script !== null && typeof script === "object" && !Array.isArray(script)) {
+    const { code, name = "script.py" } = script as Partial<InlineScript>;
+    if (typeof code !== "string") throw new ValidationError("script.code", "expected the script's source as a string");
+    if (typeof name !== "string") throw new ValidationError("script.name", "expected a file name");
+    const problem = shippedNameProblem(name);
+    if (problem) throw new ValidationError("script.name", `${JSON.stringify(name)} ${problem}`);
+    const content = new TextEncoder().encode(code);
+    return { kind: "inline", target: `./${name}`, file: { name, content, executable: code.startsWith("#!") } };
+  }
+  if (typeof script !== "string" || script.trim() === "") {
+    throw new ValidationError("script", "expected a URL, a command, a local file path or { code }");
+  }
+  if (URL_RE.test(script)) return { kind: "url", target: script };
+  const path = resolve(cwd, script);
+  const found = await statOrExplain(stat, path, "script", script);
+  if (found?.isFile()) {
+    const file = pendingFile(script, path, "script", found);
+    return { kind: "file", target: `./${basename(path)}`, file };
+  }
+  if (script.includes("/") || script.includes("\\") || FILE_LIKE_RE.test(script)) {
+    throw new ValidationError(
+      "script",
+      `${JSON.stringify(script)} is not a file (resolved to ${resolve(cwd, script)}). To run a file that exists only in the image, use script "python" with the path in args`,
+    );
+  }
+  if (script.startsWith("-")) throw new ValidationError("script", `${JSON.stringify(script)} would be read by uv as an option`);
+  return { kind: "command", target: script };
+}
+
+type StatResult = Awaited<ReturnType<NonNullable<UvIo["stat"]>>>;
+
+/** `undefined` when nothing is at the path; other failures (permissions, ...) become a ValidationError. */
+async function statOrExplain(stat: NonNullable<UvIo["stat"]>, path: string, field: string, shown: string): Promise<StatResult | undefined> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new ValidationError(field, `cannot read ${JSON.stringify(shown)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function pendingFile(shown: string, path: string, blame: PendingFile["field"], info: StatResult): PendingFile {
+  return { path, shown, field: blame, size: info.size, executable: (info.mode & 0o111) !== 0 };
+}
+
+async function statLocal(shown: string, field: string, stat: NonNullable<UvIo["stat"]>, cwd: string): Promise<PendingFile> {
+  if (shown === "") throw new ValidationError(field, "expected a local file path");
+  const path = resolve(cwd, shown);
+  const info = await statOrExplain(stat, path, field, shown);
+  if (!info) throw new ValidationError(field, `${JSON.stringify(shown)} does not exist (resolved to ${path})`);
+  if (!info.isFile()) throw new ValidationError(field, `${JSON.stringify(shown)} is not a regular file`);
+  return pendingFile(shown, path, "files", info);
+}
+
+/** Checks names, counts and sizes from `stat` first (nothing huge is read), then reads the files. */
+async function readShipped(script: Script, pending: PendingFile[], readFile: NonNullable<UvIo["readFile"]>): Promise<ShippedFile[]> {
+  const inline = script.kind === "inline" ? [script.file] : [];
+  const unique = pending.filter((file, i) => pending.findIndex((other) => other.path === file.path) === i);
+  const names = new Map<string, string>(inline.map((f) => [f.name, "the inline script"]));
+  for (const file of unique) {
+    const name = basename(file.path);
+    const problem = shippedNameProblem(name);
+    if (problem) throw new ValidationError(file.field, `file name ${JSON.stringify(name)} ${problem}`);
+    const other = names.get(name);
+    // Renaming would break any argument that refers to the file by name, so collisions are errors.
+    if (other !== undefined) {
+      throw new ValidationError(file.field, `${JSON.stringify(file.shown)} and ${other} would both be written as ${JSON.stringify(name)}; rename one`);
+    }
+    names.set(name, JSON.stringify(file.shown));
+  }
+  if (inline.length + unique.length > MAX_SHIPPED_FILES) {
+    throw new ValidationError("files", `at most ${MAX_SHIPPED_FILES} files can be shipped with a job`);
+  }
+  const scriptBytes = script.kind === "inline" ? script.file.content.byteLength : script.kind === "file" ? script.file.size : 0;
+  checkTotal(
+    scriptBytes,
+    inline.reduce((sum, f) => sum + f.content.byteLength, 0) + unique.reduce((sum, f) => sum + f.size, 0),
+  );
+
+  const out: ShippedFile[] = [...inline];
+  for (const file of unique) {
+    let content: Uint8Array;
+    try {
+      content = await readFile(file.path);
+    } catch (error) {
+      throw new ValidationError(file.field, `cannot read ${JSON.stringify(file.shown)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    out.push({ name: basename(file.path), content, executable: file.executable });
+  }
+  // Sizes from stat may be stale (a file still being written): check what was actually read.
+  const hasScript = script.kind === "inline" || script.kind === "file";
+  checkTotal(hasScript ? (out[0]?.content.byteLength ?? 0) : 0, out.reduce((sum, f) => sum + f.content.byteLength, 0));
+  for (const [i, file] of out.entries()) {
+    if (HF_TOKEN_IN_TEXT_RE.test(Buffer.from(file.content).toString("latin1"))) {
+      throw new ValidationError(
+        i === 0 && hasScript ? "script" : "files",
+        `${JSON.stringify(file.name)} contains what looks like a Hugging Face token; shipped files are readable by anyone who can inspect the job, pass the token in \`secrets\` instead`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Blames the script when it alone is too big, else the extra files. */
+function checkTotal(scriptBytes: number, total: number): void {
+  if (total <= MAX_SHIPPED_BYTES) return;
+  throw new ValidationError(
+    scriptBytes > MAX_SHIPPED_BYTES ? "script" : "files",
+    `local files total ${total} bytes, over the ${MAX_SHIPPED_BYTES}-byte (${MAX_SHIPPED_BYTES / 1024} KiB) limit for files shipped inside the job; put large files in a dataset, model or bucket and mount it with \`volumes\`, or fetch them from a URL`,
+  );
+}
+
+/** Resolves `[tool.hf-jobs] secrets` names from the local environment, skipping those given explicitly. */
+function tableSecrets(
+  table: HfJobsTable,
+  explicit: Record<string, string> | undefined,
+  localEnv: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of table.secrets ?? []) {
+    if (explicit && name in explicit) continue;
+    const value = localEnv[name];
+    // Only the name is ever reported, never a value.
+    if (value === undefined) {
+      throw new ValidationError("tool.hf-jobs.secrets", `${name} is listed in the script's metadata but not set in the local environment; set it or pass it in \`secrets\``);
+    }
+    out[name] = value;
+  }
+  return out;
+}
