@@ -103,9 +103,9 @@ export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSp
 
   const args = strings("args", spec.args);
   const deps = strings("dependencies", spec.dependencies);
-  deps.forEach((dep, i) => {
+  for (const [i, dep] of deps.entries()) {
     if (dep.trim() === "" || dep.startsWith("-")) throw new ValidationError(`dependencies[${i}]`, "expected a requirement such as trl or torch>=2.4");
-  });
+  }
   if (spec.python !== undefined && (typeof spec.python !== "string" || spec.python.trim() === "" || spec.python.startsWith("-"))) {
     throw new ValidationError("python", "expected a Python version or interpreter such as 3.12");
   }
@@ -133,13 +133,15 @@ export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSp
   const explicitSecrets = plainMap("secrets", spec.secrets);
   const secrets = { ...tableSecrets(table, explicitSecrets, localEnv), ...explicitSecrets };
   const env: Record<string, string> = { ...table.env, ...plainMap("env", spec.env) };
-  for (const key of [...Object.keys(env), ...Object.keys(secrets)]) {
-    if (key === PAYLOAD_ENV_PREFIX || key.startsWith(`${PAYLOAD_ENV_PREFIX}_`)) {
-      throw new ValidationError(`env.${key}`, `names starting with ${PAYLOAD_ENV_PREFIX} are reserved for shipped files`);
+  for (const [field, map] of [["env", env], ["secrets", secrets]] as const) {
+    for (const key of Object.keys(map)) {
+      if (key === PAYLOAD_ENV_PREFIX || key.startsWith(`${PAYLOAD_ENV_PREFIX}_`)) {
+        throw new ValidationError(`${field}.${key}`, `names starting with ${PAYLOAD_ENV_PREFIX} are reserved for shipped files`);
+      }
     }
   }
   // Python buffers stdout when it is not a terminal; live logs need it unbuffered.
-  if (!("PYTHONUNBUFFERED" in env) && !("PYTHONUNBUFFERED" in secrets)) env.PYTHONUNBUFFERED = "1";
+  if (!Object.hasOwn(env, "PYTHONUNBUFFERED") && !Object.hasOwn(secrets, "PYTHONUNBUFFERED")) env.PYTHONUNBUFFERED = "1";
   if (shipped.length > 0) Object.assign(env, encodeFilesPayload(shipped));
 
   const labels: Record<string, string> = { ...table.labels, ...plainMap("labels", spec.labels) };
@@ -157,7 +159,7 @@ export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSp
   const timeout = spec.timeout ?? table.timeout;
   if (timeout !== undefined) out.timeout = timeout;
   if (spec.name !== undefined) out.name = spec.name;
-  else if (!("name" in labels)) out.name = defaultNameFromScript(scriptLabel, args);
+  else if (!Object.hasOwn(labels, "name")) out.name = defaultNameFromScript(scriptLabel, args);
   if (Object.keys(labels).length > 0) out.labels = labels;
   const volumes = spec.volumes ?? table.volumes;
   if (volumes !== undefined) out.volumes = volumes;
@@ -309,7 +311,7 @@ function tableSecrets(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of table.secrets ?? []) {
-    if (explicit && name in explicit) continue;
+    if (explicit && Object.hasOwn(explicit, name)) continue;
     const value = localEnv[name];
     // Only the name is ever reported, never a value.
     if (value === undefined) {

@@ -29,8 +29,7 @@ export function jobEnvironment(input: JobEnvInput): Record<string, string> {
   };
 }
 
-/** Variables set for the container (not HOME/TMPDIR/PATH, which belong to the image). */
+/** Variables set inside a container: the host base and the emulator's extras belong to the host only. */
 export function containerEnvironment(input: JobEnvInput): Record<string, string> {
-  const { PATH: _p, HOME: _h, TMPDIR: _t, LANG: _l, ...rest } = jobEnvironment(input);
-  return rest;
+  return { ...input.environment, ...input.secrets, JOB_ID: input.jobId, ...flavorEnv(input.flavor) };
 }
