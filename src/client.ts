@@ -8,6 +8,8 @@ import { z } from "zod";
 import { resolveEndpoint, resolveToken } from "./config.js";
 import { MissingTokenError, ResponseValidationError, ValidationError } from "./errors.js";
 import { ClientCore } from "./internal/core.js";
+import { type LogStream, type LogsOptions, streamLogs } from "./logs.js";
+import { type MetricStream, type MetricsOptions, streamMetrics } from "./metrics.js";
 import { Transport } from "./internal/http.js";
 import { redact } from "./internal/redact.js";
 import { DEFAULT_RETRY_POLICY } from "./internal/retry.js";
@@ -15,7 +17,10 @@ import { PagedList, nextLink } from "./pagination.js";
 import { toHardware } from "./parse.js";
 import { HardwareWire, JobWire } from "./schemas.js";
 import { buildRunBody, validateLabels } from "./spec.js";
+import { type JobGroup, type WaitAllOptions, type WaitOptions, waitAll, waitAny, waitForJob } from "./wait.js";
 import type { Hardware, Job, ListOptions, RequestOptions, RunSpec, WhoAmI } from "./types.js";
+import { ScheduledJobs } from "./scheduled.js";
+import { type UvSpec, buildUvRunSpec } from "./uv.js";
 
 /** Options of {@link JobsClient}. Every one has a default; `new JobsClient()` works with `HF_TOKEN` set. */
 export interface JobsClientOptions {
@@ -155,7 +160,7 @@ export class JobsClient {
       });
       const next = nextLink(response.headers.get("link"));
       const parsed = JobListWire.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success) throw new ResponseValidationError(`GET ${response.url}: unexpected job list`);
+      if (!parsed.success) throw new ResponseValidationError(`GET ${redact(response.url)}: unexpected job list`);
       const ns = namespace;
       return { items: parsed.data.map((wire) => this.core.toJob(wire, ns)), next };
     });
@@ -224,7 +229,84 @@ export class JobsClient {
 
   // --- logs, metrics, wait, waitAll, waitAny (issue 4) ---
 
+  /**
+   * A job's log lines, as an async iterable of `{ text, timestamp }`.
+   *
+   * Without `follow`, yields the lines logged so far and ends after `idleTimeoutMs` (5 s) of
+   * silence. With `follow: true`, keeps going until the job is terminal and its lines are drained,
+   * reconnecting when the connection drops, without losing or repeating a line; then
+   * `stream.job` holds the final job. `break`, `close()` and `signal` close the connection.
+   *
+   * ```ts
+   * const stream = client.logs(job.id, { follow: true });
+   * for await (const line of stream) console.log(line.text);
+   * console.log(stream.job?.status.stage);
+   * ```
+   */
+  logs(ref: string, options: LogsOptions = {}): LogStream {
+    return streamLogs(this, ref, options);
+  }
+
+  /**
+   * A running job's resource usage, about one sample a second (camelCase, GPUs sorted by id).
+   * Ends by itself when the job is terminal.
+   */
+  metrics(ref: string, options: MetricsOptions = {}): MetricStream {
+    return streamMetrics(this, ref, options);
+  }
+
+  /**
+   * Polls a job until it reaches `until` (default: any terminal stage) and returns it. Transient
+   * errors are retried; see {@link WaitOptions} for the timeout, stall detection and
+   * `throwOnFailure`.
+   *
+   * ```ts
+   * const done = await client.wait(job.id, { timeoutMs: 3_600_000, throwOnFailure: true });
+   * ```
+   */
+  wait(ref: string, options: WaitOptions = {}): Promise<Job> {
+    return waitForJob(this, ref, options);
+  }
+
+  /**
+   * Waits until every job of a group (ids, or a label selector served by one `list` request per
+   * poll) reaches the awaited stage. Returns the final jobs, in the order of the ids given (for a
+   * selector: in the order of the last list, newest first; `[]` when no job matches).
+   */
+  waitAll(jobs: JobGroup, options: WaitAllOptions = {}): Promise<Job[]> {
+    return waitAll(this, jobs, options);
+  }
+
+  /** Waits until one job of a group reaches the awaited stage and returns that job. */
+  waitAny(jobs: JobGroup, options: WaitAllOptions = {}): Promise<Job> {
+    return waitAny(this, jobs, options);
+  }
+
   // --- runUv and scheduled jobs (issue 5) ---
+
+  /**
+   * Runs a uv script (a URL, a command in the image, a local file or inline code) with
+   * `uv run`, in the uv image unless `image` says otherwise. Local files are read and shipped
+   * inside the job spec; the script's PEP 723 `[tool.hf-jobs]` table supplies defaults that
+   * explicit options override. Everything is checked before any request. Sent once, like `run`.
+   *
+   * ```ts
+   * const job = await client.runUv({ script: "train.py", args: ["--epochs", "3"], dependencies: ["trl"], flavor: "a10g-small" });
+   * ```
+   */
+  async runUv(spec: UvSpec, options: RequestOptions = {}): Promise<Job> {
+    return this.run(await buildUvRunSpec(spec), options);
+  }
+
+  /**
+   * Scheduled jobs: create (from a run spec or a uv spec), list, inspect, delete, suspend,
+   * resume, trigger and relabel jobs that the service runs on a cron schedule.
+   *
+   * ```ts
+   * await client.scheduled.create({ schedule: "@daily", job: { script: "report.py" } });
+   * ```
+   */
+  readonly scheduled: ScheduledJobs = new ScheduledJobs(this);
 }
 
 /** Never show the token when a client is logged or serialised. */

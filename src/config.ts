@@ -6,21 +6,49 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { ValidationError } from "./errors.js";
 
 /** Default service endpoint. */
 export const DEFAULT_ENDPOINT = "https://huggingface.co";
 
-/** The endpoint: option, else `HF_ENDPOINT`, else huggingface.co; trailing slashes dropped. */
+/** A value that is set and not blank (a blank variable counts as unset). */
+function present(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** `~` and `~/...` as the shell would expand them (values from .env files are not expanded). */
+function expandHome(path: string): string {
+  return path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
+}
+
+/**
+ * The endpoint: option, else `HF_ENDPOINT`, else huggingface.co; trailing slashes dropped.
+ * Anything but an http(s) URL is a {@link ValidationError}.
+ */
 export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const raw = option ?? env.HF_ENDPOINT ?? DEFAULT_ENDPOINT;
-  return raw.trim().replace(/\/+$/, "");
+  const fromOption = present(option);
+  const raw = fromOption ?? present(env.HF_ENDPOINT) ?? DEFAULT_ENDPOINT;
+  const endpoint = raw.replace(/\/+$/, "");
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    throw new ValidationError(fromOption ? "endpoint" : "HF_ENDPOINT", `"${endpoint}" is not an http(s) URL`);
+  }
+  return endpoint;
 }
 
 /** Path of the token file: `HF_TOKEN_PATH`, else `$HF_HOME/token` (HF_HOME defaults to the XDG cache). */
 export function tokenFilePath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HF_TOKEN_PATH) return env.HF_TOKEN_PATH;
-  const hfHome = env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "huggingface");
-  return join(hfHome, "token");
+  const explicit = present(env.HF_TOKEN_PATH);
+  if (explicit) return expandHome(explicit);
+  const cache = present(env.XDG_CACHE_HOME) ?? join(homedir(), ".cache");
+  const hfHome = present(env.HF_HOME) ?? join(cache, "huggingface");
+  return join(expandHome(hfHome), "token");
 }
 
 /**

@@ -35,8 +35,46 @@ export {
 export type { ApiErrorInit } from "./errors.js";
 export { PagedList } from "./pagination.js";
 export type { Page } from "./pagination.js";
+export type { LogLine, LogStream, LogsOptions, ReconnectOptions } from "./logs.js";
+export type { GpuSample, MetricSample, MetricStream, MetricsOptions } from "./metrics.js";
+export type { JobGroup, JobSelector, WaitAllOptions, WaitOptions, WaitProgress } from "./wait.js";
 export { isSuccess, isTerminal, isTerminalStage } from "./parse.js";
 export { parseTimeout } from "./spec.js";
+export { ScheduledJobBusyError, ScheduledJobs, validateSchedule } from "./scheduled.js";
+export type {
+  CreateScheduledJobSpec,
+  ScheduledJob,
+  ScheduledJobInput,
+  ScheduledJobLastRun,
+  ScheduledJobSpec,
+  ScheduledListOptions,
+  ScheduledRunSpec,
+  ScheduledUvSpec,
+} from "./scheduled.js";
+export { fanOut } from "./fan-out.js";
+export { grid, zip } from "./fan-out-params.js";
+export type { ParamAxes, ParamRow } from "./fan-out-params.js";
+export { lastJsonLine, parseLastJsonLine, NoJsonLineError } from "./fan-out-collect.js";
+export type { LastJsonLineOptions, LogSource } from "./fan-out-collect.js";
+export { formatSummary } from "./fan-out-format.js";
+export type { FormatSummaryOptions } from "./fan-out-format.js";
+export { BudgetExceededError, SweepStoppedError } from "./fan-out-errors.js";
+export { DEFAULT_JOB_TIMEOUT_SECONDS } from "./fan-out-cost.js";
+export type { CostEstimate, ItemEstimate } from "./fan-out-cost.js";
+export { ATTEMPT_LABEL, INDEX_LABEL, SWEEP_LABEL } from "./fan-out-types.js";
+export type {
+  CollectContext,
+  FanOutEvent,
+  FanOutItemResult,
+  FanOutOptions,
+  FanOutPlan,
+  FanOutResult,
+  FanOutSpec,
+  FanOutSummary,
+  ItemOutcome,
+  PlannedItem,
+  StopReason,
+} from "./fan-out-types.js";
 export { VERSION } from "./version.js";
 export type {
   Arch,

@@ -13,6 +13,8 @@ const NAME_RE = /^[A-Za-z0-9._-]+$/;
 const LABEL_RE = /^[A-Za-z0-9._-]{0,100}$/;
 const LABEL_KEY_RE = /^[A-Za-z0-9._-]{1,100}$/;
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// User or organisation name (or resource-group id): it becomes a path segment of every URL.
+const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 // A whole value that looks like a user access token; substrings are not flagged (payloads, URLs).
 const HF_TOKEN_RE = /^hf_[A-Za-z0-9]{20,}$/;
 const TIMEOUT_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -219,6 +221,9 @@ export function buildJobSpec(spec: JobSpecInput): JobSpecWire {
 /** Builds the body of `POST /api/jobs/{ns}` from a {@link RunSpec}. */
 export function buildRunBody(spec: RunSpec): JobSpecWire {
   const out = buildJobSpec(spec);
+  if (spec.namespace !== undefined && (typeof spec.namespace !== "string" || !NAMESPACE_RE.test(spec.namespace))) {
+    throw new ValidationError("namespace", "expected a user or organisation name (letters, digits, ., _ and -)");
+  }
   if (spec.ssh !== undefined) {
     if (typeof spec.ssh !== "boolean") throw new ValidationError("ssh", "expected a boolean");
     if (spec.ssh) out.ssh = { enabled: true };
@@ -231,7 +236,9 @@ export function parseJobRef(ref: unknown, field = "job"): { namespace?: string; 
   if (typeof ref !== "string" || ref.trim() === "") throw new ValidationError(field, "expected a job id or namespace/jobId");
   const parts = ref.split("/");
   if (parts.length === 1) return { id: checkId(field, ref) };
-  if (parts.length === 2 && parts[0]) return { namespace: parts[0], id: checkId(field, parts[1] ?? "") };
+  if (parts.length === 2 && parts[0] && NAMESPACE_RE.test(parts[0])) {
+    return { namespace: parts[0], id: checkId(field, parts[1] ?? "") };
+  }
   throw new ValidationError(field, `"${ref}" is not a job id or namespace/jobId`);
 }
 

@@ -128,6 +128,9 @@ export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSp
     if (Buffer.byteLength(arg, "utf8") + 1 > MAX_ARG_BYTES) {
       throw new ValidationError(field, `is over ${MAX_ARG_BYTES - 1} bytes, the longest argument Linux accepts; ship the data as a file instead`);
     }
+    if (arg.includes("\0")) throw new ValidationError(field, "contains a NUL character, which no process argument can hold");
+    // A lone surrogate has no UTF-8 form: it would arrive as U+FFFD, not as given.
+    if (Buffer.from(arg, "utf8").toString("utf8") !== arg) throw new ValidationError(field, "is not valid Unicode (lone surrogate)");
   }
 
   const explicitSecrets = plainMap("secrets", spec.secrets);

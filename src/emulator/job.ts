@@ -57,6 +57,11 @@ export class Job {
     return isTerminal(this.stage);
   }
 
+  /** Whether the job is currently at that stage (a method, so that narrowing does not survive awaits). */
+  is(stage: string): boolean {
+    return this.stage === stage;
+  }
+
   /** Calls `listener` after every stage change. Returns the unsubscriber. */
   onStage(listener: () => void): () => void {
     this.emitter.on("stage", listener);

@@ -33,6 +33,8 @@ export class LogFile {
   private queue: string[] = [];
   private queuedUnits = 0;
   private flushing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private writeFailed = false;
   private readonly emitter = new EventEmitter();
   private drainListener: (() => void) | undefined;
 
@@ -48,7 +50,14 @@ export class LogFile {
 
   /** Creates the file and queues the `===== Job started at ... =====` event (reference §16.1). */
   async start(at: Date): Promise<void> {
-    this.fh = await open(this.path, "w");
+    // A job cancelled before it started has a complete (empty) log that must stay so.
+    if (this.state !== "pending") return;
+    const fh = await open(this.path, "w");
+    if (this.state !== "pending") {
+      await fh.close();
+      return;
+    }
+    this.fh = fh;
     this.state = "open";
     const event = formatLogEvent(`===== Job started at ${plainUtc(at)} =====`, `${at.toISOString().slice(0, 19)}Z`);
     this.startedEventBytes = Buffer.byteLength(event);
@@ -57,7 +66,7 @@ export class LogFile {
 
   /** Queues one log line; returns false when the producer should pause until `onDrain`. */
   line(text: string, timestamp: string): boolean {
-    if (this.state !== "open") return true;
+    if (this.state !== "open" || this.writeFailed) return true;
     this.enqueue(formatLogEvent(text, timestamp));
     return this.queuedUnits < HIGH_WATER;
   }
@@ -68,14 +77,18 @@ export class LogFile {
   }
 
   /** Flushes what is queued, closes the file and marks the log complete. */
-  async close(): Promise<void> {
-    if (this.state === "complete") return;
+  close(): Promise<void> {
+    this.closing ??= this.finish();
+    return this.closing;
+  }
+
+  private async finish(): Promise<void> {
     if (this.state === "open") {
       while (this.flushing || this.queue.length > 0) {
         this.flushing ??= this.flush();
         await this.flushing;
       }
-      await this.fh?.close();
+      await this.fh?.close().catch(() => {});
       this.fh = undefined;
     }
     this.state = "complete";
@@ -88,6 +101,7 @@ export class LogFile {
     this.flushing ??= this.flush();
   }
 
+  /** Never rejects: on a write error (e.g. disk full) the rest of the log is dropped, the job goes on. */
   private async flush(): Promise<void> {
     try {
       // One turn of the event loop lets a whole stdout chunk queue up before the first write.
@@ -106,6 +120,11 @@ export class LogFile {
         this.emitter.emit("change");
         if (this.queuedUnits < LOW_WATER) this.drainListener?.();
       }
+    } catch {
+      this.writeFailed = true;
+      this.queue = [];
+      this.queuedUnits = 0;
+      this.drainListener?.();
     } finally {
       this.flushing = undefined;
     }

@@ -109,6 +109,11 @@ export class JobProcess {
     });
   }
 
+  /** Process group to sample for metrics; undefined in container mode, where it would be the engine's CLI. */
+  get sampleGroup(): number | undefined {
+    return this.plan.container ? undefined : this.pid;
+  }
+
   /** Whether the main process is still running. */
   get running(): boolean {
     return this.pid !== undefined && !this.exited;

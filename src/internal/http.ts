@@ -91,14 +91,14 @@ export class Transport {
     try {
       value = text === "" ? null : JSON.parse(text);
     } catch {
-      throw new ResponseValidationError(`${request.method} ${this.#url(request.path)}: the response is not JSON`);
+      throw new ResponseValidationError(`${request.method} ${redact(this.#url(request.path))}: the response is not JSON`);
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
       throw new ResponseValidationError(
-        `${request.method} ${this.#url(request.path)}: unexpected response${where}: ${issue?.message ?? "invalid"}`,
+        `${request.method} ${redact(this.#url(request.path))}: unexpected response${where}: ${issue?.message ?? "invalid"}`,
       );
     }
     return parsed.data;
@@ -120,7 +120,8 @@ export class Transport {
       accept: request.accept ?? "application/json",
     };
     const secrets = [...(request.secrets ?? [])];
-    if (request.auth !== false) {
+    // The token only goes to the endpoint's origin, never to a host named by a response (`Link`).
+    if (request.auth !== false && new URL(url).origin === new URL(this.#options.endpoint).origin) {
       const token = await this.#options.token();
       headers.authorization = `Bearer ${token}`;
       secrets.push(token);
@@ -178,7 +179,7 @@ export class Transport {
     url: string,
     secrets: string[],
   ): { error: Error; neverSent: boolean } {
-    const where = `${request.method} ${url}`;
+    const where = `${request.method} ${redact(url, secrets)}`;
     if (error instanceof KyTimeoutError) {
       const hint =
         request.retry === "create"
@@ -208,17 +209,19 @@ export class Transport {
     waitMs: number | undefined,
   ): Promise<ApiError> {
     const text = await response.text().catch(() => "");
+    // Everything that came from the server (or from a `Link` it sent) may echo a secret back.
+    const clean = (value: string | null) => (value === null ? undefined : redact(value, secrets));
     const init: ApiErrorInit = {
       status: response.status,
       method: request.method,
-      url,
+      url: redact(url, secrets),
       message: redact(errorMessage(response, text), secrets),
-      code: response.headers.get("x-error-code") ?? undefined,
-      requestId:
+      code: clean(response.headers.get("x-error-code")),
+      requestId: clean(
         response.headers.get("x-request-id") ??
-        response.headers.get("x-amzn-trace-id") ??
-        response.headers.get("x-amz-cf-id") ??
-        undefined,
+          response.headers.get("x-amzn-trace-id") ??
+          response.headers.get("x-amz-cf-id"),
+      ),
       retryAfterMs: waitMs,
     };
     switch (response.status) {
@@ -283,8 +286,13 @@ function errorCode(error: unknown): string | undefined {
 function describe(error: unknown): string {
   const messages: string[] = [];
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    if (current instanceof Error) messages.push(current.message);
+    // Not only `Error`s: some fetch implementations reject with plain `{ code, message }` objects.
+    const message = typeof current === "object" ? (current as { message?: unknown }).message : String(current);
+    if (typeof message === "string" && message !== "" && !messages.includes(message)) messages.push(message);
     current = typeof current === "object" && "cause" in current ? current.cause : undefined;
   }
-  return messages.join(": ") || String(error);
+  const code = errorCode(error);
+  const text = messages.join(": ");
+  if (code && !text.includes(code)) return text ? `${text} (${code})` : code;
+  return text || "network error";
 }

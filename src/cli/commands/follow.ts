@@ -1,0 +1,129 @@
+/**
+ * The foreground part of `run` and `uv run`: start the job, stream its logs to the end, exit
+ * with its outcome. Ctrl-C asks (on a terminal) whether to cancel the job or detach from it; in
+ * a non-interactive shell it detaches at once, prints the job id on stdout and exits 130.
+ * @module
+ */
+import { createInterface } from "node:readline";
+import { isAbortError } from "../../errors.js";
+import { isTerminal } from "../../parse.js";
+import type { Job } from "../../types.js";
+import type { Context } from "../context.js";
+import { EXIT, exitCodeForJob } from "../exit.js";
+import type { TextSink } from "../output.js";
+
+/** What a person may answer when Ctrl-C interrupts a foreground run. */
+export type InterruptChoice = "cancel" | "detach" | "continue";
+
+/**
+ * Asks on `output` whether to cancel the job, detach, or keep following; reads one line from
+ * `input`. A second Ctrl-C or the end of input means detach: the safe choice, the job survives.
+ */
+export function askInterrupt(
+  input: NodeJS.ReadableStream,
+  output: TextSink & NodeJS.WritableStream,
+  jobId: string,
+): Promise<InterruptChoice> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input, output, terminal: (output as TextSink).isTTY === true });
+    let settled = false;
+    const done = (choice: InterruptChoice) => {
+      if (settled) return;
+      settled = true;
+      rl.close();
+      resolve(choice);
+    };
+    rl.on("SIGINT", () => done("detach"));
+    rl.on("close", () => done("detach"));
+    rl.question(`\nJob ${jobId} is still running. [c]ancel it, [d]etach (it keeps running) or [r]esume? `, (answer) => {
+      const a = answer.trim().toLowerCase();
+      done(a.startsWith("c") ? "cancel" : a.startsWith("d") ? "detach" : "continue");
+    });
+  });
+}
+
+/**
+ * Starts a job and follows it in the foreground, or prints its id with `-d`. The create request
+ * is never aborted: a Ctrl-C meanwhile detaches once the job exists, so no job is started unseen.
+ */
+export async function launch(ctx: Context, create: () => Promise<Job>, detach: boolean): Promise<number> {
+  let interruptedEarly = false;
+  ctx.interruptHandler = () => {
+    interruptedEarly = true;
+  };
+  const job = await create();
+  ctx.interruptHandler = undefined;
+  if (detach) {
+    printDetached(ctx, job);
+    return EXIT.OK;
+  }
+  if (interruptedEarly) return detachFrom(ctx, job);
+  return follow(ctx, job);
+}
+
+function printDetached(ctx: Context, job: Job): void {
+  if (ctx.mode === "json") ctx.out.json(job);
+  else ctx.out.line(job.id);
+  if (ctx.mode === "table") ctx.info(`View at ${job.url}; follow with: hf-jobs logs -f ${job.id}`);
+}
+
+function detachFrom(ctx: Context, job: Job): number {
+  ctx.warn(`Detached: job ${job.id} keeps running. Follow it with: hf-jobs logs -f ${job.namespace}/${job.id}`);
+  ctx.out.line(job.id);
+  return EXIT.INTERRUPTED;
+}
+
+/** Streams a job's logs until it ends; returns the exit code of its outcome. */
+export async function follow(ctx: Context, job: Job): Promise<number> {
+  const ref = `${job.namespace}/${job.id}`;
+  if (ctx.mode === "quiet") ctx.out.line(job.id);
+  ctx.info(`Job ${job.id} started: ${job.url}`);
+  const stop = new AbortController();
+  let detached = false;
+  let asking: Promise<void> | undefined;
+  ctx.interruptHandler = () => {
+    if (asking) return; // the prompt handles a second Ctrl-C itself
+    if (!ctx.interactive) {
+      detached = true;
+      stop.abort();
+      return;
+    }
+    asking = askInterrupt(ctx.io.stdin, ctx.io.stderr as TextSink & NodeJS.WritableStream, job.id).then(async (choice) => {
+      if (choice === "detach") {
+        detached = true;
+        stop.abort();
+      } else if (choice === "cancel") {
+        ctx.warn(`Cancelling job ${job.id}...`);
+        await ctx.client.cancel(ref).catch((error: unknown) => ctx.warn(`Could not cancel: ${error instanceof Error ? error.message : String(error)}`));
+      }
+      asking = undefined;
+    });
+  };
+
+  let final: Job | undefined;
+  try {
+    const stream = ctx.client.logs(ref, { follow: true, signal: stop.signal });
+    for await (const line of stream) {
+      // While the question is on screen, hold the log back (it would scroll the prompt away).
+      if (asking) await asking;
+      if (ctx.mode === "json") ctx.out.json({ timestamp: line.timestamp?.toISOString() ?? null, text: ctx.maskKnown(line.text) });
+      else if (ctx.mode !== "quiet") ctx.out.line(ctx.maskKnown(line.text));
+    }
+    final = stream.job;
+    if (!final || !isTerminal(final)) final = await ctx.client.wait(ref, { signal: stop.signal });
+  } catch (error) {
+    if (!(detached && isAbortError(error))) throw error;
+  } finally {
+    ctx.interruptHandler = undefined;
+  }
+  if (detached || !final) return detachFrom(ctx, job);
+  return report(ctx, final);
+}
+
+/** Prints a finished job's outcome and returns its exit code. */
+export function report(ctx: Context, job: Job): number {
+  if (ctx.mode === "json") ctx.out.json(job);
+  const code = exitCodeForJob(job);
+  if (code !== EXIT.OK) ctx.warn(`Job ${job.id} ended ${job.status.stage}${job.status.message ? `: ${job.status.message}` : ""}`);
+  return code;
+}

@@ -1,0 +1,42 @@
+/**
+ * Errors specific to {@link fanOut}.
+ * @module
+ */
+import { HfJobsError } from "./errors.js";
+import type { CostEstimate } from "./fan-out-cost.js";
+import { formatUsd } from "./fan-out-cost.js";
+import type { StopReason } from "./fan-out-types.js";
+
+/** A sweep's worst-case cost is over `maxCostUsd`: nothing was launched. */
+export class BudgetExceededError extends HfJobsError {
+  override name = "BudgetExceededError";
+  /** The budget. */
+  readonly maxCostUsd: number;
+  /** The estimate that exceeded it. */
+  readonly estimate: CostEstimate;
+  constructor(maxCostUsd: number, estimate: CostEstimate) {
+    super(
+      `The sweep may cost up to ${formatUsd(estimate.worstCaseUsd)} (${estimate.items.length} jobs running to their timeouts), over maxCostUsd ${formatUsd(maxCostUsd)}; nothing was launched. Lower the timeouts, the number of items or the flavors, or raise maxCostUsd.`,
+    );
+    this.maxCostUsd = maxCostUsd;
+    this.estimate = estimate;
+  }
+}
+
+const STOP_MESSAGES: Record<StopReason, string> = {
+  aborted: "the sweep was aborted",
+  "fail-fast": "another item failed and failFast is set",
+  budget: "the sweep's spend reached maxCostUsd",
+  "poll-failed": "the sweep could no longer read the jobs' status",
+};
+
+/** Why an item was not launched, or was cancelled: the sweep stopped (see `reason`). */
+export class SweepStoppedError extends HfJobsError {
+  override name = "SweepStoppedError";
+  /** What stopped the sweep. */
+  readonly reason: StopReason;
+  constructor(reason: StopReason, what: "not launched" | "cancelled" | "left running", cause?: unknown) {
+    super(`Item ${what}: ${STOP_MESSAGES[reason]}`, cause === undefined ? undefined : { cause });
+    this.reason = reason;
+  }
+}

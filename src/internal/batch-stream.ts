@@ -1,0 +1,113 @@
+/**
+ * The async iterator behind `logs()` and `metrics()`. A producer (an async generator owning the
+ * connections) yields items in batches, one batch per network chunk; the iterator hands out the
+ * items of the current batch without another async hop, which keeps a million-line log cheap.
+ * `break`, `close()` and the caller's signal all stop the producer and close its connection.
+ * @internal
+ * @module
+ */
+import { abortError } from "../errors.js";
+import type { Job } from "../types.js";
+import { linkAbort } from "./follow.js";
+
+/** Produces the batches; `stop` aborts on `close()`, `break` or the caller's signal. */
+export type Producer<T> = (stream: BatchStream<T>, stop: AbortSignal) => AsyncGenerator<T[], void, undefined>;
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+// The reason the stream's controller aborts when the caller's signal did not: `close()` or `break`.
+const CLOSED = Symbol("closed");
+
+/** A single-use async iterator over the items of a producer's batches. */
+export class BatchStream<T> implements AsyncIterableIterator<T, undefined> {
+  /** Set by the producer when a follow ends because the job is terminal. */
+  job: Job | undefined;
+  readonly #produce: Producer<T>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #stop = new AbortController();
+  #unlink: (() => void) | undefined;
+  #source: AsyncGenerator<T[], void, undefined> | undefined;
+  #batch: readonly T[] = [];
+  #index = 0;
+  #pending: Promise<IteratorResult<T, undefined>> | undefined;
+  #ended = false;
+
+  constructor(produce: Producer<T>, signal: AbortSignal | undefined) {
+    this.#produce = produce;
+    this.#signal = signal;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    const index = this.#index;
+    if (index < this.#batch.length) {
+      this.#index = index + 1;
+      return Promise.resolve({ done: false, value: this.#batch[index] as T });
+    }
+    // A call that overlaps a refill waits for it, so that no item is handed out twice.
+    if (this.#pending) {
+      const again = () => this.next();
+      return this.#pending.then(again, again);
+    }
+    const pending = this.#refill();
+    this.#pending = pending;
+    return pending;
+  }
+
+  async return(): Promise<IteratorResult<T, undefined>> {
+    await this.close();
+    return DONE;
+  }
+
+  /** Stops the producer and closes its connection; a pending `next()` resolves as done. */
+  async close(): Promise<void> {
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#stop.abort(CLOSED);
+    }
+    this.#release();
+    await this.#source?.return(undefined).catch(() => {});
+  }
+
+  async #refill(): Promise<IteratorResult<T, undefined>> {
+    try {
+      for (;;) {
+        if (this.#ended) return DONE;
+        if (!this.#source) {
+          this.#unlink = linkAbort(this.#signal, this.#stop);
+          this.#source = this.#produce(this, this.#stop.signal);
+        }
+        let result: IteratorResult<T[], void>;
+        try {
+          result = await this.#source.next();
+        } catch (error) {
+          this.#ended = true;
+          this.#release();
+          if (this.#signal?.aborted) throw abortError(this.#signal);
+          if (this.#stop.signal.reason === CLOSED) return DONE;
+          throw error;
+        }
+        if (result.done) {
+          this.#ended = true;
+          this.#release();
+          return DONE;
+        }
+        if (result.value.length === 0) continue;
+        this.#batch = result.value;
+        this.#index = 1;
+        return { done: false, value: result.value[0] as T };
+      }
+    } finally {
+      this.#pending = undefined;
+    }
+  }
+
+  #release(): void {
+    this.#batch = [];
+    this.#index = 0;
+    this.#unlink?.();
+    this.#unlink = undefined;
+  }
+}

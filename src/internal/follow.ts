@@ -1,0 +1,99 @@
+/**
+ * What the log stream, the metrics stream and the waits share: telling permanent errors from
+ * transient ones, linking abort signals without leaking listeners, and bounded backoff.
+ * @internal
+ * @module
+ */
+import {
+  AuthenticationError,
+  BadRequestError,
+  ConnectionError,
+  NotFoundError,
+  PermissionDeniedError,
+  ValidationError,
+  isAbortError,
+} from "../errors.js";
+
+/**
+ * Errors that another attempt cannot fix: 400, 401, 403, 404 and invalid input. Everything else
+ * (network, timeouts, 429, 5xx, an unreadable body) may pass, so it is retried.
+ */
+export function isPermanentError(error: unknown): boolean {
+  return (
+    error instanceof AuthenticationError ||
+    error instanceof PermissionDeniedError ||
+    error instanceof NotFoundError ||
+    error instanceof BadRequestError ||
+    error instanceof ValidationError ||
+    isAbortError(error)
+  );
+}
+
+/**
+ * Aborts `controller` when `parent` aborts. Returns the function that removes the listener:
+ * a long-lived caller signal must not collect one listener per connection.
+ */
+export function linkAbort(parent: AbortSignal | undefined, controller: AbortController): () => void {
+  if (!parent) return () => {};
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return () => {};
+  }
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener("abort", onAbort, { once: true });
+  return () => parent.removeEventListener("abort", onAbort);
+}
+
+/** Reconnection tuning of a followed stream (logs, metrics). */
+export interface ReconnectOptions {
+  /** Consecutive failed connections tolerated before a `ConnectionError`; default 5. */
+  maxReconnects?: number;
+  /** Delay before the first reconnection, doubled each time; default 1000 ms. */
+  baseDelayMs?: number;
+  /** Cap of one delay; default 10 000 ms (so 1, 2, 4, 8, 10 s). */
+  maxDelayMs?: number;
+}
+
+/** Reconnection settings of a followed stream, defaults applied. */
+export interface ReconnectPolicy {
+  /** Consecutive failed connections tolerated before giving up. */
+  maxReconnects: number;
+  /** First delay, doubled on each consecutive attempt. */
+  baseDelayMs: number;
+  /** Cap of one delay. */
+  maxDelayMs: number;
+}
+
+/** Defaults of the Python client: 1, 2, 4, 8, 10 s, then give up. */
+export const DEFAULT_RECONNECT: ReconnectPolicy = { maxReconnects: 5, baseDelayMs: 1000, maxDelayMs: 10_000 };
+
+/** Fills the reconnection defaults; rejects nonsense values. */
+export function reconnectPolicy(options: ReconnectOptions | undefined): ReconnectPolicy {
+  const max = options?.maxReconnects ?? DEFAULT_RECONNECT.maxReconnects;
+  if (!Number.isInteger(max) || max < 0) throw new ValidationError("reconnect.maxReconnects", "expected a non-negative integer");
+  return {
+    maxReconnects: max,
+    baseDelayMs: positive("reconnect.baseDelayMs", options?.baseDelayMs, DEFAULT_RECONNECT.baseDelayMs),
+    maxDelayMs: positive("reconnect.maxDelayMs", options?.maxDelayMs, DEFAULT_RECONNECT.maxDelayMs),
+  };
+}
+
+/** Checks a window or delay option (ms): a positive number, else the default. */
+export function positive(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
+    throw new ValidationError(field, "expected a positive number of milliseconds");
+  }
+  return value;
+}
+
+/** Delay before the n-th consecutive reconnection (0-based). */
+export function reconnectDelayMs(attempt: number, policy: ReconnectPolicy): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt, 30));
+}
+
+/** The error thrown when a stream gives up reconnecting; keeps the last failure as `cause`. */
+export function gaveUp(what: string, attempts: number, last: unknown): ConnectionError {
+  const detail = last instanceof Error ? last.message : String(last);
+  return new ConnectionError(`${what}: gave up after ${attempts} failed connections (last: ${detail})`, { cause: last });
+}

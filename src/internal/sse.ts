@@ -1,0 +1,126 @@
+/**
+ * Reads a response body as Server-Sent Events, pulled by the consumer: one chunk is read, decoded,
+ * fed to `eventsource-parser`, and the events it completed are yielded as one batch before the
+ * next chunk is read. Nothing accumulates beyond one chunk, so memory stays flat however long the
+ * stream is, and a consumer that stops pulling applies back-pressure to the socket.
+ *
+ * Two silence windows, measured only while waiting for the server (time the consumer spends
+ * between pulls does not count):
+ * - `idleTimeoutMs`: no byte at all (a keep-alive comment counts as bytes) → the generator
+ *   returns `"idle"`: the connection is presumed dead.
+ * - `quietMs`: no event (keep-alives do not count) → an empty batch is yielded and the pending
+ *   read is kept, so the consumer can look at the job and carry on with the same connection.
+ *   The value passed to `next()` after that (or after any batch) replaces `quietMs`.
+ * @internal
+ * @module
+ */
+import { type EventSourceMessage, createParser } from "eventsource-parser";
+
+/** One SSE event (`event` is undefined when the server sent no `event:` field). */
+export type SseEvent = EventSourceMessage;
+
+/** Why a stream ended: the server closed it, or it sent nothing for `idleTimeoutMs`. */
+export type SseEnd = "end" | "idle";
+
+/** Silence windows of {@link readSse}, in ms. */
+export interface SseReadOptions {
+  /** No byte for this long: return `"idle"`. `Infinity` disables it. */
+  idleTimeoutMs: number;
+  /** No event for this long: yield an empty batch. Default `Infinity` (never). */
+  quietMs?: number;
+}
+
+// setTimeout overflows above 2^31-1 ms and fires at once: longer waits are done in slices.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Yields the events of `body` chunk by chunk (never an empty batch, except as a quiet tick).
+ * Network errors propagate as thrown errors. Returning or throwing out of the loop (`break`)
+ * cancels the body reader, which releases the connection.
+ */
+export async function* readSse(
+  body: ReadableStream<Uint8Array>,
+  options: SseReadOptions,
+): AsyncGenerator<SseEvent[], SseEnd, number | undefined> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let batch: SseEvent[] = [];
+  const parser = createParser({ onEvent: (event) => batch.push(event) });
+  const idleMs = options.idleTimeoutMs;
+  let quietMs = options.quietMs ?? Number.POSITIVE_INFINITY;
+  let silentFor = 0;
+  let quietFor = 0;
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  let finished = false;
+  const timer = new Deadline();
+  try {
+    for (;;) {
+      pending ??= reader.read();
+      const waitMs = Math.min(idleMs - silentFor, quietMs - quietFor);
+      const started = Date.now();
+      const result = await timer.race(pending, waitMs);
+      const elapsed = Date.now() - started;
+      silentFor += elapsed;
+      quietFor += elapsed;
+      if (result === undefined) {
+        if (silentFor >= idleMs) return "idle";
+        if (quietFor < quietMs) continue; // a slice of a very long wait
+        quietFor = 0;
+        const next = yield [];
+        if (next !== undefined) quietMs = next;
+        continue;
+      }
+      pending = undefined;
+      if (result.done) {
+        finished = true;
+        // A last event without its blank line is still an event: the stream is over.
+        parser.feed(`${decoder.decode()}\n\n`);
+        if (batch.length > 0) yield batch;
+        return "end";
+      }
+      silentFor = 0;
+      parser.feed(decoder.decode(result.value, { stream: true }));
+      if (batch.length > 0) {
+        const out = batch;
+        batch = [];
+        quietFor = 0;
+        const next = yield out;
+        if (next !== undefined) quietMs = next;
+      }
+    }
+  } finally {
+    timer.clear();
+    if (!finished) {
+      // A read still in flight settles when the reader is cancelled; nobody awaits it anymore.
+      pending?.catch(() => {});
+      await reader.cancel().catch(() => {});
+    }
+    reader.releaseLock();
+  }
+}
+
+/** One reusable timer raced against a promise; resolves `undefined` when the time is up. */
+class Deadline {
+  #handle: ReturnType<typeof setTimeout> | undefined;
+
+  race<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+    return new Promise<T | undefined>((resolve, reject) => {
+      this.#handle = setTimeout(() => resolve(undefined), Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+      promise.then(
+        (value) => {
+          this.clear();
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.clear();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  clear(): void {
+    if (this.#handle !== undefined) clearTimeout(this.#handle);
+    this.#handle = undefined;
+  }
+}

@@ -1,0 +1,109 @@
+// Start-up options: loopback safety, defaults, notices, container engine selection, close().
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startEmulator } from "../../src/emulator/index.js";
+import { api, createJob, spec, start, waitTerminal } from "./helpers.js";
+
+function dockerAnswers(): boolean {
+  try {
+    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("binding", () => {
+  it("refuses a non-loopback host without allowNonLoopback", async () => {
+    await expect(startEmulator({ host: "0.0.0.0", containerEngine: "none", logger: () => {} })).rejects.toThrow(/allowNonLoopback/);
+    await expect(startEmulator({ host: "192.168.1.20", containerEngine: "none", logger: () => {} })).rejects.toThrow(/non-loopback/);
+  });
+
+  it("binds a non-loopback host when told so in so many words", async () => {
+    const emu = await start({ host: "0.0.0.0", allowNonLoopback: true });
+    try {
+      expect(emu.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+      const port = new URL(emu.url).port;
+      expect((await fetch(`http://127.0.0.1:${port}/api/jobs/hardware`)).status).toBe(200);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("listens on 127.0.0.1 with a random port and an hf_emu_ token by default", async () => {
+    const emu = await start();
+    try {
+      expect(emu.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(emu.token).toMatch(/^hf_emu_[0-9a-f]{32}$/);
+      expect(emu.namespace).toBe("emulator-user");
+      const whoami = (await (await api(emu)("/api/whoami-v2")).json()) as { name: string };
+      expect(whoami.name).toBe("emulator-user");
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("rejects invalid options", async () => {
+    await expect(startEmulator({ namespace: "a/b", containerEngine: "none" })).rejects.toThrow(/namespace/);
+    await expect(startEmulator({ pageSize: 0, containerEngine: "none" })).rejects.toThrow(/pageSize/);
+  });
+});
+
+describe("container engine", () => {
+  it("says once at start-up that jobs run on the host, without the token", async () => {
+    const lines: string[] = [];
+    const emu = await startEmulator({ containerEngine: dockerAnswers() ? "none" : "auto", logger: (l) => lines.push(l), token: "hf_secret_token_value" });
+    try {
+      await createJob(emu, spec(["true"]));
+      expect(lines.length).toBe(1);
+      expect(lines[0]).toMatch(/jobs run as plain processes on this host/);
+      expect(lines.join("\n")).not.toContain("hf_secret_token_value");
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it.skipIf(dockerAnswers())("fails to start when an explicitly requested engine does not answer", async () => {
+    await expect(startEmulator({ containerEngine: "docker", logger: () => {} })).rejects.toThrow(/docker info/);
+  });
+});
+
+describe("close()", () => {
+  it("stops running jobs, removes its temp dir, is idempotent, and refuses connections afterwards", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "emu-close-"));
+    try {
+      const emu = await start({ tmpDir: parent });
+      const job = await createJob(emu, spec(["sleep", "60"]));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(emu.jobs()).toBe(1);
+      expect(readdirSync(parent).length).toBe(1);
+      await Promise.all([emu.close(), emu.close()]);
+      await emu.close();
+      expect(emu.jobs()).toBe(0);
+      expect(readdirSync(parent)).toEqual([]);
+      await expect(fetch(`${emu.url}/api/jobs/hardware`)).rejects.toThrow();
+      expect(job.id).toBeTruthy();
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it("removes each job's working directory as soon as the job ends", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "emu-work-"));
+    const emu = await start({ tmpDir: parent });
+    try {
+      const job = await createJob(emu, spec(["sh", "-c", "touch file-in-workdir"]));
+      await waitTerminal(emu, job.id);
+      const root = join(parent, readdirSync(parent)[0] ?? "");
+      // Only the log file of the job remains until close().
+      expect(readdirSync(root)).toEqual([`${job.id}.log`]);
+      expect(existsSync(root)).toBe(true);
+    } finally {
+      await emu.close();
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,591 @@
+/**
+ * fanOut against a stateful fake of the Jobs API behind nock (test/fixtures/fan-out): exact
+ * requests, concurrency measured on the server side, retries, failFast, abort, resume, cost,
+ * budget, dry runs, unclear creates and batched polling. Jobs advance one stage per list pass, so
+ * nothing here depends on wall-clock timing.
+ */
+import nock from "nock";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { JobFailedError, ValidationError } from "../src/errors.js";
+import { BudgetExceededError, SweepStoppedError } from "../src/fan-out-errors.js";
+import { ATTEMPT_LABEL, type FanOutEvent, INDEX_LABEL, SWEEP_LABEL } from "../src/fan-out-types.js";
+import { fanOut } from "../src/fan-out.js";
+import { grid } from "../src/fan-out-params.js";
+import type { RunSpec } from "../src/types.js";
+import { FakeService, NS } from "./fixtures/fan-out/fake-service.js";
+
+beforeAll(() => {
+  nock.disableNetConnect();
+});
+
+afterEach(() => {
+  nock.cleanAll();
+});
+
+const POLL = 5;
+
+function spec(extra: Partial<RunSpec> = {}): RunSpec {
+  return { image: "python:3.12", command: ["python", "-c", "print(1)"], ...extra };
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+describe("concurrency and batching", () => {
+  it("runs 200 items with exactly 8 jobs in flight at the peak, labelled and numbered, in input order", async () => {
+    // Each job lives three list passes, so the slots only free up on a poll tick.
+    const fake = new FakeService({ outcome: () => ({ stage: "COMPLETED", runTicks: 2 }) });
+    const sweep = await fanOut(fake.client(), {
+      params: range(200),
+      job: () => spec(),
+      concurrency: 8,
+      sweepId: "big-sweep",
+      pollIntervalMs: POLL,
+    });
+    expect(fake.peakLive).toBe(8);
+    expect(fake.jobs).toHaveLength(200);
+    expect(sweep.results.map((r) => r.index)).toEqual(range(200));
+    expect(sweep.results.every((r) => r.outcome === "completed" && r.ok && r.attempts === 1)).toBe(true);
+    expect(sweep.summary).toMatchObject({ total: 200, completed: 200, failed: 0, canceled: 0, skipped: 0 });
+    for (const [i, job] of fake.jobs.entries()) {
+      // p-limit runs the queue in order: the i-th create is item i.
+      expect(job.labels).toMatchObject({ [SWEEP_LABEL]: "big-sweep", [INDEX_LABEL]: String(i), [ATTEMPT_LABEL]: "1" });
+      expect(job.env).toMatchObject({ JOB_INDEX: String(i), JOB_COUNT: "200" });
+    }
+    expect(sweep.results[17]?.job?.id).toBe(fake.jobs[17]?.id);
+    // Waiting is batched: no job is inspected on its own, and far fewer lists than jobs.
+    expect(fake.count("inspect")).toBe(0);
+    expect(fake.count("list")).toBeLessThan(200);
+  });
+
+  it("serves the whole sweep with one list per tick, filtered by the sweep label", async () => {
+    const fake = new FakeService({ outcome: () => ({ stage: "COMPLETED", runTicks: 2 }) });
+    const sweep = await fanOut(fake.client(), { params: range(20), job: () => spec(), concurrency: 20, pollIntervalMs: 20 });
+    expect(sweep.summary.completed).toBe(20);
+    expect(fake.count("inspect")).toBe(0);
+    // SCHEDULING -> RUNNING -> RUNNING -> COMPLETED: three passes (a fourth if creates straddle a tick).
+    expect(fake.count("list")).toBeGreaterThanOrEqual(3);
+    expect(fake.count("list")).toBeLessThanOrEqual(4);
+    for (const r of fake.requests.filter((q) => q.kind === "list")) {
+      expect(r.path).toBe(`/api/jobs/${NS}?label=${SWEEP_LABEL}%3D${sweep.sweepId}`);
+    }
+  });
+
+  it("walks later list pages only while a tracked job is still unseen", async () => {
+    const fake = new FakeService({ pageSize: 3, outcome: () => ({ stage: "COMPLETED", runTicks: 2 }) });
+    const sweep = await fanOut(fake.client(), { params: range(9), job: () => spec(), concurrency: 9, pollIntervalMs: POLL });
+    expect(sweep.summary.completed).toBe(9);
+    const pages = fake.requests.filter((r) => r.kind === "list" && r.path.includes("cursor="));
+    expect(pages.length).toBeGreaterThan(0);
+    expect(fake.count("inspect")).toBe(0);
+  });
+});
+
+describe("status passes", () => {
+  it("inspects on its own a job the list keeps missing", async () => {
+    const fake = new FakeService({ hidden: (job) => job.env.JOB_INDEX === "1", outcome: () => ({ stage: "COMPLETED", runTicks: 1 }) });
+    const sweep = await fanOut(fake.client(), { params: range(3), job: () => spec(), concurrency: 3, pollIntervalMs: POLL });
+    expect(sweep.summary.completed).toBe(3);
+    const inspects = fake.requests.filter((r) => r.kind === "inspect");
+    expect(inspects.length).toBeGreaterThan(0);
+    expect(inspects.every((r) => r.path.endsWith(fake.jobs[1]?.id ?? "?"))).toBe(true);
+  });
+
+  it("rides out failed passes, and gives up waiting (jobs left running, nothing more launched) after ten in a row", async () => {
+    const flaky = new FakeService({ listFault: (n) => (n <= 3 ? 500 : undefined) });
+    const ok = await fanOut(flaky.client(), { params: range(2), job: () => spec(), pollIntervalMs: POLL });
+    expect(ok.summary.completed).toBe(2);
+
+    nock.cleanAll(); // the next fake answers on the same host
+    const down = new FakeService({ listFault: () => 503 });
+    const sweep = await fanOut(down.client(), { params: range(4), job: () => spec(), concurrency: 2, pollIntervalMs: POLL });
+    expect(sweep.summary).toMatchObject({ detached: 2, notStarted: 2, stoppedBy: "poll-failed" });
+    expect(sweep.results[0]?.error).toMatchObject({ name: "SweepStoppedError", reason: "poll-failed" });
+    expect(down.count("create")).toBe(2);
+    expect(down.count("cancel")).toBe(0);
+  });
+});
+
+describe("results", () => {
+  it("keeps input order whatever the order jobs finish in", async () => {
+    const fake = new FakeService({ outcome: (job) => ({ stage: "COMPLETED", runTicks: 6 - Number(job.env.JOB_INDEX) }) });
+    const finished: number[] = [];
+    const sweep = await fanOut(fake.client(), {
+      params: ["a", "b", "c", "d", "e"],
+      job: () => spec(),
+      concurrency: 5,
+      pollIntervalMs: POLL,
+      onProgress: (e) => {
+        if (e.type === "finished") finished.push(e.index);
+      },
+    });
+    expect(finished).toEqual([4, 3, 2, 1, 0]);
+    expect(sweep.results.map((r) => r.params)).toEqual(["a", "b", "c", "d", "e"]);
+    expect(sweep.results.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("reports launched, stage and finished events", async () => {
+    const fake = new FakeService();
+    const events: Array<FanOutEvent<number>> = [];
+    await fanOut(fake.client(), { params: [7], job: () => spec(), pollIntervalMs: POLL, onProgress: (e) => events.push(e) });
+    expect(events.map((e) => (e.type === "stage" ? `stage:${e.previousStage}>${e.stage}` : e.type))).toEqual([
+      "launched",
+      "stage:SCHEDULING>RUNNING",
+      "stage:RUNNING>COMPLETED",
+      "finished",
+    ]);
+    expect(events[0]).toMatchObject({ type: "launched", index: 0, params: 7, attempt: 1, recovered: false });
+  });
+
+  it("ignores a progress callback that throws", async () => {
+    const fake = new FakeService();
+    const sweep = await fanOut(fake.client(), {
+      params: [1, 2],
+      job: () => spec(),
+      pollIntervalMs: POLL,
+      onProgress: () => {
+        throw new Error("boom");
+      },
+    });
+    expect(sweep.summary.completed).toBe(2);
+  });
+
+  it("lands collect values in the results, and fails the item whose collect throws", async () => {
+    const fake = new FakeService();
+    const sweep = await fanOut(fake.client(), {
+      params: [10, 20, 30],
+      job: () => spec(),
+      pollIntervalMs: POLL,
+      collect: async (job, { params, index }) => {
+        if (index === 1) throw new Error("no metrics");
+        return { id: job.id, double: params * 2 };
+      },
+    });
+    expect(sweep.results.map((r) => r.value)).toEqual([
+      { id: fake.jobs[0]?.id, double: 20 },
+      undefined,
+      { id: fake.jobs[2]?.id, double: 60 },
+    ]);
+    expect(sweep.results[1]).toMatchObject({ outcome: "failed", ok: false, stage: "COMPLETED" });
+    expect(sweep.results[1]?.error?.message).toBe("no metrics");
+    expect(sweep.summary).toMatchObject({ completed: 2, failed: 1 });
+  });
+});
+
+describe("retries and failures", () => {
+  it("resubmits an item whose job ends in ERROR, with a new attempt label, never after COMPLETED or CANCELED", async () => {
+    // Item 1 fails twice then succeeds; item 2 always fails; item 3 is cancelled by someone else.
+    const fake = new FakeService({
+      outcome: (job) => {
+        const index = job.env.JOB_INDEX;
+        const attempt = Number(job.labels[ATTEMPT_LABEL]);
+        if (index === "1" && attempt < 3) return { stage: "ERROR" };
+        if (index === "2") return { stage: "ERROR", message: "Job failed with exit code: 2" };
+        if (index === "3") return { stage: "CANCELED" };
+        return { stage: "COMPLETED" };
+      },
+    });
+    const retried: Array<[number, number]> = [];
+    const sweep = await fanOut(fake.client(), {
+      params: range(4),
+      job: () => spec(),
+      retries: 2,
+      concurrency: 4,
+      pollIntervalMs: POLL,
+      onProgress: (e) => {
+        if (e.type === "retried") retried.push([e.index, e.attempt]);
+      },
+    });
+    const [r0, r1, r2, r3] = sweep.results;
+    expect(r0).toMatchObject({ outcome: "completed", attempts: 1 });
+    expect(r1).toMatchObject({ outcome: "completed", ok: true, attempts: 3, stage: "COMPLETED" });
+    expect(r1?.jobIds).toHaveLength(3);
+    expect(fake.withLabels({ [INDEX_LABEL]: "1" }).map((j) => j.labels[ATTEMPT_LABEL])).toEqual(["1", "2", "3"]);
+    expect(r2).toMatchObject({ outcome: "failed", ok: false, attempts: 3, stage: "ERROR" });
+    expect(r2?.error).toBeInstanceOf(JobFailedError);
+    expect(r2?.error?.message).toContain("exit code: 2");
+    expect(r3).toMatchObject({ outcome: "canceled", ok: false, attempts: 1, stage: "CANCELED" });
+    expect(fake.withLabels({ [INDEX_LABEL]: "0" })).toHaveLength(1);
+    expect(fake.withLabels({ [INDEX_LABEL]: "3" })).toHaveLength(1);
+    expect(retried.sort()).toEqual([
+      [1, 2],
+      [1, 3],
+      [2, 2],
+      [2, 3],
+    ]);
+    expect(sweep.summary).toMatchObject({ completed: 2, failed: 1, canceled: 1 });
+  });
+
+  it("without failFast, keeps going after a failure and reports each one", async () => {
+    const fake = new FakeService({ outcome: (job) => ({ stage: Number(job.env.JOB_INDEX) % 2 ? "ERROR" : "COMPLETED" }) });
+    const sweep = await fanOut(fake.client(), { params: range(6), job: () => spec(), concurrency: 2, pollIntervalMs: POLL });
+    expect(sweep.results.map((r) => r.outcome)).toEqual(["completed", "failed", "completed", "failed", "completed", "failed"]);
+    expect(fake.jobs).toHaveLength(6);
+    expect(sweep.summary.stoppedBy).toBeUndefined();
+  });
+
+  it("failFast: the first failure cancels the jobs in flight and launches nothing more", async () => {
+    const fake = new FakeService({
+      outcome: (job) => (job.env.JOB_INDEX === "1" ? { stage: "ERROR" } : { stage: "COMPLETED", runTicks: 1000 }),
+    });
+    const sweep = await fanOut(fake.client(), {
+      params: range(10),
+      job: () => spec(),
+      concurrency: 3,
+      failFast: true,
+      pollIntervalMs: POLL,
+    });
+    expect(fake.count("create")).toBe(3);
+    expect(fake.count("cancel")).toBe(2);
+    expect(fake.live()).toBe(0);
+    expect(sweep.summary).toMatchObject({ failed: 1, canceled: 2, notStarted: 7, stoppedBy: "fail-fast" });
+    expect(sweep.results[1]).toMatchObject({ outcome: "failed", stage: "ERROR" });
+    for (const i of [0, 2]) {
+      expect(sweep.results[i]).toMatchObject({ outcome: "canceled", stage: "CANCELED" });
+      expect(sweep.results[i]?.error).toBeInstanceOf(SweepStoppedError);
+    }
+    for (const r of sweep.results.slice(3)) {
+      expect(r).toMatchObject({ outcome: "not-started", attempts: 0, jobIds: [] });
+      expect(r.error).toMatchObject({ name: "SweepStoppedError", reason: "fail-fast" });
+    }
+  });
+
+  it("reports a create the service rejects as a failed item, and keeps going", async () => {
+    const fake = new FakeService({ createFault: (n) => (n === 2 ? { status: 403 } : undefined) });
+    const sweep = await fanOut(fake.client(), { params: range(3), job: () => spec(), concurrency: 1, pollIntervalMs: POLL });
+    expect(sweep.results.map((r) => r.outcome)).toEqual(["completed", "failed", "completed"]);
+    expect(sweep.results[1]?.error?.name).toBe("PermissionDeniedError");
+    expect(fake.count("create")).toBe(3);
+  });
+});
+
+describe("abort", () => {
+  it("stops launching, cancels the jobs in flight and resolves with every item accounted for", async () => {
+    const fake = new FakeService({ outcome: () => ({ stage: "COMPLETED", runTicks: 1000 }) });
+    const controller = new AbortController();
+    let launched = 0;
+    const sweep = await fanOut(fake.client(), {
+      params: range(6),
+      job: () => spec(),
+      concurrency: 3,
+      pollIntervalMs: POLL,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === "stage" && e.stage === "RUNNING" && ++launched === 3) controller.abort();
+      },
+    });
+    expect(sweep.results).toHaveLength(6);
+    expect(fake.count("create")).toBe(3);
+    expect(fake.count("cancel")).toBe(3);
+    expect(fake.live()).toBe(0);
+    expect(sweep.results.slice(0, 3).every((r) => r.outcome === "canceled" && r.stage === "CANCELED")).toBe(true);
+    expect(sweep.results.slice(3).every((r) => r.outcome === "not-started")).toBe(true);
+    expect(sweep.summary).toMatchObject({ canceled: 3, notStarted: 3, stoppedBy: "aborted" });
+  });
+
+  it("leaves the jobs running with cancelOnAbort: false", async () => {
+    const fake = new FakeService({ outcome: () => ({ stage: "COMPLETED", runTicks: 1000 }) });
+    const controller = new AbortController();
+    const sweep = await fanOut(fake.client(), {
+      params: range(4),
+      job: () => spec(),
+      concurrency: 2,
+      pollIntervalMs: POLL,
+      signal: controller.signal,
+      cancelOnAbort: false,
+      onProgress: (e) => {
+        if (e.type === "launched" && e.index === 1) controller.abort();
+      },
+    });
+    expect(fake.count("cancel")).toBe(0);
+    expect(fake.live()).toBe(2);
+    expect(sweep.results.map((r) => r.outcome)).toEqual(["detached", "detached", "not-started", "not-started"]);
+    expect(sweep.summary.detached).toBe(2);
+  });
+
+  it("resolves with nothing launched when the signal is already aborted", async () => {
+    const fake = new FakeService();
+    const sweep = await fanOut(fake.client(), { params: range(3), job: () => spec(), signal: AbortSignal.abort() });
+    expect(fake.count("create")).toBe(0);
+    expect(sweep.summary).toMatchObject({ notStarted: 3, stoppedBy: "aborted" });
+  });
+});
+
+describe("resume", () => {
+  it("skips the items already COMPLETED, waits for the one still running and runs the rest", async () => {
+    const fake = new FakeService();
+    const labels = (i: number, attempt: number) => ({ [SWEEP_LABEL]: "lr-sweep", [INDEX_LABEL]: String(i), [ATTEMPT_LABEL]: String(attempt) });
+    const done = fake.seed({ labels: labels(0, 1), flavor: "cpu-basic" }, "COMPLETED", { runningSecs: 60 });
+    fake.seed({ labels: labels(1, 1) }, "ERROR");
+    // Still running when the sweep lists it (each list pass is a tick of the fake).
+    const running = fake.seed({ labels: labels(2, 1) }, "RUNNING", { runTicks: 3 });
+    const events: string[] = [];
+    const sweep = await fanOut(fake.client(), {
+      params: range(4),
+      job: () => spec(),
+      sweepId: "lr-sweep",
+      resume: true,
+      pollIntervalMs: POLL,
+      collect: (job) => job.id,
+      onProgress: (e) => events.push(`${e.type}:${e.index}`),
+    });
+    expect(sweep.results.map((r) => r.outcome)).toEqual(["skipped", "completed", "completed", "completed"]);
+    expect(sweep.results[0]).toMatchObject({ ok: true, attempts: 0, costUsd: 0, value: done.id });
+    expect(sweep.results[0]?.job?.id).toBe(done.id);
+    expect(sweep.results[2]?.jobIds).toEqual([running.id]);
+    // Only items 1 and 3 were created; item 1 gets a fresh attempt number.
+    expect(fake.count("create")).toBe(2);
+    expect(fake.withLabels({ [INDEX_LABEL]: "1" }).map((j) => j.labels[ATTEMPT_LABEL])).toEqual(["1", "2"]);
+    expect(fake.withLabels({ [INDEX_LABEL]: "3" }).map((j) => j.labels[ATTEMPT_LABEL])).toEqual(["1"]);
+    expect(events).toContain("skipped:0");
+    expect(sweep.summary).toMatchObject({ skipped: 1, completed: 3 });
+  });
+
+  it("without resume, reruns every item of a reused sweep id with attempt numbers that do not collide", async () => {
+    const fake = new FakeService();
+    fake.seed({ labels: { [SWEEP_LABEL]: "again", [INDEX_LABEL]: "0", [ATTEMPT_LABEL]: "1" } }, "COMPLETED");
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), sweepId: "again", pollIntervalMs: POLL });
+    expect(sweep.results[0]).toMatchObject({ outcome: "completed", attempts: 1 });
+    expect(fake.withLabels({ [SWEEP_LABEL]: "again" }).map((j) => j.labels[ATTEMPT_LABEL])).toEqual(["1", "2"]);
+  });
+});
+
+describe("cost and budget", () => {
+  it("costs each item from its running seconds and its flavor's price, retries included, and sums them", async () => {
+    const fake = new FakeService({
+      outcome: (job) => {
+        const i = job.env.JOB_INDEX;
+        if (i === "2" && job.labels[ATTEMPT_LABEL] === "1") return { stage: "ERROR", runningSecs: 30 };
+        return { stage: "COMPLETED", runningSecs: i === "0" ? 120 : 60 };
+      },
+    });
+    const sweep = await fanOut(fake.client(), {
+      params: grid({ flavor: ["a10g-small", "l4x1", "cpu-basic"] }),
+      job: (p) => spec({ flavor: p.flavor }),
+      retries: 1,
+      pollIntervalMs: POLL,
+    });
+    const a10g = 0.016667;
+    const l4 = 0.013333;
+    const cpu = 0.000167;
+    expect(sweep.results[0]?.costUsd).toBeCloseTo(2 * a10g, 10);
+    expect(sweep.results[1]?.costUsd).toBeCloseTo(1 * l4, 10);
+    expect(sweep.results[2]?.costUsd).toBeCloseTo(0.5 * cpu + 1 * cpu, 10);
+    expect(sweep.results.map((r) => r.runningSecs)).toEqual([120, 60, 90]);
+    expect(sweep.summary.costUsd).toBeCloseTo(2 * a10g + l4 + 1.5 * cpu, 10);
+    expect(sweep.summary.runningSecs).toBe(270);
+    expect(sweep.summary.costComplete).toBe(true);
+    expect(fake.count("hardware")).toBe(1);
+  });
+
+  it("marks the cost unknown for a flavor the hardware list lacks", async () => {
+    const fake = new FakeService({ outcome: () => ({ stage: "COMPLETED", runningSecs: 60 }) });
+    const sweep = await fanOut(fake.client(), {
+      params: ["cpu-basic", "zz-new-flavor"],
+      job: (flavor) => spec({ flavor }),
+      pollIntervalMs: POLL,
+    });
+    expect(sweep.results[1]?.costUsd).toBeUndefined();
+    expect(sweep.summary.costComplete).toBe(false);
+    expect(sweep.summary.costUsd).toBeCloseTo(0.000167, 10);
+  });
+
+  it("refuses to start when the worst case is over maxCostUsd, before any job request", async () => {
+    const fake = new FakeService();
+    const run = fanOut(fake.client(), {
+      params: range(3),
+      job: (i) => spec({ flavor: "a10g-small", timeout: i === 2 ? undefined : "10m" }),
+      maxCostUsd: 0.6,
+    });
+    // 10 + 10 + 30 (the service default) minutes at $0.016667.
+    const error = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect((error as BudgetExceededError).estimate.worstCaseUsd).toBeCloseTo(50 * 0.016667, 10);
+    expect((error as BudgetExceededError).estimate.items[2]).toMatchObject({ timeoutSeconds: 1800, defaultTimeout: true });
+    expect(fake.requests.map((r) => r.kind)).toEqual(["hardware"]);
+  });
+
+  it("starts when the worst case fits", async () => {
+    const fake = new FakeService();
+    const sweep = await fanOut(fake.client(), {
+      params: range(3),
+      job: () => spec({ flavor: "a10g-small", timeout: "10m" }),
+      maxCostUsd: 0.6,
+      pollIntervalMs: POLL,
+    });
+    expect(sweep.summary.completed).toBe(3);
+  });
+
+  it("refuses a budget it cannot check (a flavor without a price)", async () => {
+    const fake = new FakeService();
+    const error = await fanOut(fake.client(), { params: [1], job: () => spec({ flavor: "zz-new" }), maxCostUsd: 10 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe("maxCostUsd");
+    expect(fake.count("create")).toBe(0);
+  });
+
+  it("stops launching once the spend reaches maxCostUsd", async () => {
+    // Each attempt runs its full 10 minutes on a10g-small ($0.1667) and fails.
+    const fake = new FakeService({ outcome: () => ({ stage: "ERROR", runningSecs: 600 }) });
+    const sweep = await fanOut(fake.client(), {
+      params: [0],
+      job: () => spec({ flavor: "a10g-small", timeout: "10m" }),
+      retries: 5,
+      maxCostUsd: 0.3,
+      pollIntervalMs: POLL,
+    });
+    expect(fake.count("create")).toBe(2);
+    expect(sweep.results[0]).toMatchObject({ outcome: "failed", attempts: 2, stage: "ERROR" });
+    expect(sweep.summary.stoppedBy).toBe("budget");
+    expect(sweep.summary.costUsd).toBeCloseTo(2 * 10 * 0.016667, 10);
+  });
+});
+
+describe("dry run", () => {
+  it("returns the resolved specs and the estimate, and sends no job request", async () => {
+    const fake = new FakeService();
+    const sweep = await fanOut(fake.client(), {
+      params: grid({ lr: [0.1, 0.2], flavor: ["a10g-small", "l4x1"] }),
+      job: (p) => spec({ flavor: p.flavor, env: { LR: String(p.lr) }, timeout: "1h" }),
+      sweepId: "dry",
+      retries: 1,
+      dryRun: true,
+    });
+    expect(fake.requests.map((r) => r.kind)).toEqual(["hardware"]);
+    expect(sweep.dryRun).toBe(true);
+    expect(sweep.plan.items).toHaveLength(4);
+    expect(sweep.plan.items[3]?.spec).toMatchObject({
+      flavor: "l4x1",
+      env: { LR: "0.2", JOB_INDEX: "3", JOB_COUNT: "4" },
+      labels: { [SWEEP_LABEL]: "dry", [INDEX_LABEL]: "3", [ATTEMPT_LABEL]: "1" },
+    });
+    const worst = 2 * 60 * 0.016667 + 2 * 60 * 0.013333;
+    expect(sweep.plan.estimate.worstCaseUsd).toBeCloseTo(worst, 10);
+    expect(sweep.plan.estimate.worstCaseWithRetriesUsd).toBeCloseTo(2 * worst, 10);
+    expect(sweep.results.every((r) => r.outcome === "not-started" && r.error === undefined)).toBe(true);
+    expect(String(sweep)).toContain("Dry run of sweep dry: 4 items");
+  });
+
+  it("resolves uv jobs to the spec that would be run", async () => {
+    const fake = new FakeService();
+    const sweep = await fanOut(fake.client(), {
+      params: [1],
+      job: () => ({ script: "https://example.com/train.py", dependencies: ["trl"], flavor: "a10g-small" }),
+      dryRun: true,
+    });
+    const planned = sweep.plan.items[0]?.spec;
+    expect(planned?.image).toContain("uv");
+    expect(planned?.command?.join(" ")).toContain("https://example.com/train.py");
+    expect(planned?.env).toMatchObject({ JOB_INDEX: "0", JOB_COUNT: "1" });
+    expect(fake.count("create")).toBe(0);
+  });
+});
+
+describe("creates whose outcome is unknown", () => {
+  it("finds the job by its labels instead of creating a second one when the connection drops after the create", async () => {
+    const fake = new FakeService({ createFault: (n) => (n === 2 ? "drop-after-handling" : undefined) });
+    const events: Array<FanOutEvent<number>> = [];
+    const sweep = await fanOut(fake.client(), {
+      params: range(3),
+      job: () => spec(),
+      concurrency: 1,
+      sweepId: "unclear",
+      pollIntervalMs: POLL,
+      onProgress: (e) => events.push(e),
+    });
+    expect(fake.jobs).toHaveLength(3);
+    expect(fake.count("create")).toBe(3);
+    expect(fake.withLabels({ [INDEX_LABEL]: "1" })).toHaveLength(1);
+    expect(sweep.results.map((r) => r.outcome)).toEqual(["completed", "completed", "completed"]);
+    expect(sweep.results[1]?.job?.id).toBe(fake.withLabels({ [INDEX_LABEL]: "1" })[0]?.id);
+    expect(events.find((e) => e.type === "launched" && e.index === 1)).toMatchObject({ recovered: true });
+    // The lookup asks for exactly that sweep, item and attempt.
+    expect(fake.requests.some((r) => r.kind === "list" && r.path.includes(`label=${INDEX_LABEL}%3D1`) && r.path.includes(`label=${ATTEMPT_LABEL}%3D1`))).toBe(true);
+  });
+
+  it("sends the create again only after the labels twice found nothing", async () => {
+    const fake = new FakeService({ createFault: (n) => (n === 1 ? "drop-before-handling" : undefined) });
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), sweepId: "lost", pollIntervalMs: POLL });
+    expect(fake.count("create")).toBe(2);
+    expect(fake.jobs).toHaveLength(1);
+    const lookups = fake.requests.filter((r) => r.kind === "list" && r.path.includes(ATTEMPT_LABEL));
+    expect(lookups).toHaveLength(2);
+    expect(sweep.results[0]).toMatchObject({ outcome: "completed", attempts: 1 });
+  });
+
+  it("treats a 5xx on create as unclear too", async () => {
+    const fake = new FakeService({ createFault: (n) => (n === 1 ? { status: 503 } : undefined) });
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), pollIntervalMs: POLL });
+    expect(fake.jobs).toHaveLength(1);
+    expect(sweep.results[0]?.outcome).toBe("completed");
+  });
+
+  it("waits and sends again a create rejected with 429", async () => {
+    const fake = new FakeService({ createFault: (n) => (n <= 2 ? { status: 429, retryAfter: "0" } : undefined) });
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), pollIntervalMs: POLL });
+    expect(fake.count("create")).toBe(3);
+    expect(fake.jobs).toHaveLength(1);
+    expect(sweep.results[0]?.outcome).toBe("completed");
+  });
+});
+
+describe("validation before any request", () => {
+  async function rejects(options: Parameters<typeof fanOut<number>>[1]): Promise<ValidationError> {
+    const fake = new FakeService();
+    const error = await fanOut(fake.client(), options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(fake.requests).toEqual([]);
+    return error as ValidationError;
+  }
+
+  it("names the item whose spec is invalid", async () => {
+    const error = await rejects({ params: range(5), job: (i) => spec({ timeout: i === 3 ? "soon" : "1m" }) });
+    expect(error.field).toBe("items[3].timeout");
+    expect(error.cause).toBeInstanceOf(ValidationError);
+  });
+
+  it("names the item whose job() throws", async () => {
+    const error = await rejects({
+      params: range(3),
+      job: (i) => {
+        if (i === 1) throw new Error("no such flavor in my table");
+        return spec();
+      },
+    });
+    expect(error.field).toBe("items[1]");
+    expect(error.message).toContain("no such flavor in my table");
+  });
+
+  it("rejects labels and environment variables the sweep sets itself", async () => {
+    expect((await rejects({ params: [0], job: () => spec({ labels: { [SWEEP_LABEL]: "x" } }) })).field).toBe(
+      `items[0].labels.${SWEEP_LABEL}`,
+    );
+    expect((await rejects({ params: [0], job: () => spec({ env: { JOB_INDEX: "9" } }) })).field).toBe("items[0].env.JOB_INDEX");
+  });
+
+  it("rejects jobs spread over several namespaces", async () => {
+    const error = await rejects({ params: [0, 1], job: (i) => spec({ namespace: i ? "org-b" : "org-a" }) });
+    expect(error.field).toBe("items[1].namespace");
+  });
+
+  it("checks the options", async () => {
+    const job = () => spec();
+    expect((await rejects({ params: [0], job, concurrency: 0 })).field).toBe("concurrency");
+    expect((await rejects({ params: [0], job, retries: -1 })).field).toBe("retries");
+    expect((await rejects({ params: [0], job, pollIntervalMs: 0 })).field).toBe("pollIntervalMs");
+    expect((await rejects({ params: [0], job, maxCostUsd: Number.NaN })).field).toBe("maxCostUsd");
+    expect((await rejects({ params: [0], job, sweepId: "has space" })).field).toBe("sweepId");
+    expect((await rejects({ params: [0], job, sweepId: "x".repeat(101) })).field).toBe("sweepId");
+    expect((await rejects({ params: [0], job, resume: true })).field).toBe("resume");
+    expect((await rejects({ params: "abc" as unknown as number[], job })).field).toBe("params");
+  });
+
+  it("generates a label-safe sweep id", async () => {
+    const fake = new FakeService();
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), dryRun: true });
+    expect(sweep.sweepId).toMatch(/^sweep-\d{8}t\d{6}-[0-9a-f]{6}$/);
+  });
+});

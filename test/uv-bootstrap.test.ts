@@ -1,0 +1,318 @@
+/**
+ * Runs the real bootstrap with the local `sh` (dash on Debian, like the uv image), in a temp
+ * directory, with a fake `uv` that records its argv (NUL-separated) and copies the files it sees.
+ * PATH holds only the tools the bootstrap may use, so a host `uv` can never stand in for the fake.
+ */
+import { spawnSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ValidationError } from "../src/errors.js";
+import { buildUvRunSpec } from "../src/uv.js";
+import {
+  BOOTSTRAP_ARGV0,
+  bootstrapCommand,
+  decodeFilesPayload,
+  encodeFilesPayload,
+  MAX_SHIPPED_BYTES,
+  PAYLOAD_CHUNK_CHARS,
+  PAYLOAD_ENV_PREFIX,
+  type ShippedFile,
+  UV_BOOTSTRAP,
+} from "../src/uv-bootstrap.js";
+
+const TOOLS = ["sh", "base64", "printenv", "wc", "chmod", "cp"];
+const FIXTURES = resolve(import.meta.dirname, "fixtures/uv");
+
+let root: string;
+let toolsDir: string;
+let shPath: string;
+let runCount = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "hf-jobs-uv-test-"));
+  toolsDir = join(root, "tools");
+  await mkdir(toolsDir);
+  for (const tool of TOOLS) {
+    const found = spawnSync("sh", ["-c", 'command -v "$1"', "sh", tool], { encoding: "utf8" });
+    const path = found.stdout.trim();
+    if (found.status !== 0 || !path.startsWith("/")) throw new Error(`test host lacks ${tool}`);
+    if (tool === "sh") shPath = path;
+    await symlink(path, join(toolsDir, tool));
+  }
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+interface Run {
+  status: number | null;
+  stderr: string;
+  /** argv the fake uv received, or undefined when it never ran. */
+  uvArgv?: string[];
+  /** Directory holding the copy of the working directory taken by the fake uv. */
+  seen: string;
+  /** Whether the fake uv still saw payload variables in its environment. */
+  leaked: boolean;
+  work: string;
+}
+
+/** Executes `command` as the container would, with only `env` plus PATH. */
+async function execute(command: string[], env: Record<string, string>, opts: { withUv?: boolean; uvExit?: number } = {}): Promise<Run> {
+  const dir = join(root, `run-${runCount++}`);
+  const work = join(dir, "work");
+  const bin = join(dir, "bin");
+  const out = join(dir, "out");
+  await mkdir(work, { recursive: true });
+  await mkdir(bin);
+  await mkdir(out);
+  if (opts.withUv !== false) {
+    const fakeUv = [
+      `#!${shPath}`,
+      'for a in "$@"; do printf \'%s\\0\' "$a"; done >"$FAKE_UV_OUT/argv"',
+      'cp -R . "$FAKE_UV_OUT/seen"',
+      `if printenv ${PAYLOAD_ENV_PREFIX} >/dev/null || printenv ${PAYLOAD_ENV_PREFIX}_0 >/dev/null; then : >"$FAKE_UV_OUT/leaked"; fi`,
+      'exit "$FAKE_UV_EXIT"',
+      "",
+    ].join("\n");
+    await writeFile(join(bin, "uv"), fakeUv, { mode: 0o755 });
+  }
+  const [cmd, ...rest] = command;
+  const result = spawnSync(cmd ?? "", rest, {
+    cwd: work,
+    env: { ...env, PATH: `${bin}:${toolsDir}`, FAKE_UV_OUT: out, FAKE_UV_EXIT: String(opts.uvExit ?? 0) },
+    encoding: "utf8",
+  });
+  if (result.error) throw result.error;
+  let uvArgv: string[] | undefined;
+  try {
+    const raw = await readFile(join(out, "argv"), "utf8");
+    uvArgv = raw === "" ? [] : raw.slice(0, -1).split("\0");
+  } catch {
+    uvArgv = undefined;
+  }
+  const leaked = await stat(join(out, "leaked")).then(
+    () => true,
+    () => false,
+  );
+  return { status: result.status, stderr: result.stderr, uvArgv, seen: join(out, "seen"), leaked, work };
+}
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** Deterministic pseudo-random bytes (no seed from the clock: failures must reproduce). */
+function noise(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+const NASTY_ARGS = [
+  "a b",
+  "'single'",
+  '"double"',
+  "<in",
+  ">out",
+  "2>&1",
+  "|",
+  ";",
+  "&&",
+  "$(touch pwned-subst)",
+  "`touch pwned-backtick`",
+  "$HOME",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion that must not be expanded
+  "${PATH}",
+  "*",
+  "~",
+  "line1\nline2",
+  "end\n",
+  "\n",
+  "tab\there",
+  "back\\slash",
+  "--flag=-x",
+  "-",
+  "--",
+  "-n",
+  "-e",
+  "",
+  "ünïcødé 😀 中文",
+  "%s%d\\n",
+];
+
+const NASTY_FILES: ShippedFile[] = [
+  { name: "train.py", content: text("print('hi')\n") },
+  { name: "my config.yaml", content: text("a: 'single' \"double\" <in >out $(touch pwned-in-file) `touch x` $HOME\nb: 2\n") },
+  { name: "données-😀.json", content: text('{"k": "ünïcødé"}') },
+  { name: "quote'\"name.txt", content: text("q") },
+  { name: "<>$(touch pwned-name)`x`;&|.txt", content: text("shell characters in the name") },
+  { name: "-leading-dash.py", content: text("dash") },
+  { name: "trailing space ", content: text("space") },
+  { name: "non-utf8.bin", content: bytes(0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x0a, 0x00) },
+  { name: "all-bytes.bin", content: Uint8Array.from({ length: 256 }, (_, i) => i) },
+  { name: "empty", content: new Uint8Array(0) },
+  { name: "no-final-newline", content: text("x\n\n\n") },
+  { name: "big.bin", content: noise(300 * 1024, 42) },
+  { name: "exact-chunk.bin", content: noise((PAYLOAD_CHUNK_CHARS / 4) * 3, 7) },
+  { name: "chunk-plus-one.bin", content: noise((PAYLOAD_CHUNK_CHARS / 4) * 3 + 1, 9) },
+  { name: "run.sh", content: text("#!/bin/sh\necho ok\n"), executable: true },
+];
+
+async function expectFiles(dir: string, files: readonly ShippedFile[]): Promise<void> {
+  const names = (await readdir(dir)).sort();
+  expect(names).toEqual(files.map((f) => f.name).sort());
+  for (const file of files) {
+    const got = new Uint8Array(await readFile(join(dir, file.name)));
+    expect(Buffer.compare(Buffer.from(got), Buffer.from(file.content)), file.name).toBe(0);
+    const mode = (await stat(join(dir, file.name))).mode;
+    expect((mode & 0o100) !== 0, `${file.name} executable`).toBe(file.executable === true);
+  }
+}
+
+describe("bootstrap executed with the local sh", () => {
+  it("writes every file byte for byte and passes every argument unchanged", async () => {
+    const uvArgs = ["--with", "trl>=0.12", "--python", "3.12", "./train.py", ...NASTY_ARGS];
+    const env = encodeFilesPayload(NASTY_FILES);
+    expect(Object.keys(env).length).toBeGreaterThan(NASTY_FILES.length); // big.bin spans several chunks
+    const run = await execute(bootstrapCommand(uvArgs), env);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.uvArgv).toEqual(["run", ...uvArgs]);
+    await expectFiles(run.seen, NASTY_FILES); // what uv saw
+    await expectFiles(run.work, NASTY_FILES); // nothing else was created (no "pwned-*")
+    expect(run.leaked).toBe(false);
+  });
+
+  it("runs uv with no files at all and an empty manifest", async () => {
+    const run = await execute(bootstrapCommand(["python", "-c", "print(1)"]), encodeFilesPayload([]));
+    expect(run.status).toBe(0);
+    expect(run.uvArgv).toEqual(["run", "python", "-c", "print(1)"]);
+    expect(await readdir(run.seen)).toEqual([]);
+  });
+
+  it("exits with uv's own exit status (exec, no wrapper left)", async () => {
+    const run = await execute(bootstrapCommand(["./a.py"]), encodeFilesPayload([{ name: "a.py", content: text("") }]), { uvExit: 7 });
+    expect(run.status).toBe(7);
+  });
+
+  it("fails clearly when uv is absent from the image", async () => {
+    const run = await execute(bootstrapCommand(["./a.py"]), encodeFilesPayload([{ name: "a.py", content: text("x") }]), { withUv: false });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`${BOOTSTRAP_ARGV0}: uv not found on PATH`);
+  });
+
+  it("fails before running uv when a chunk is missing", async () => {
+    const env = encodeFilesPayload([{ name: "big.bin", content: noise(200 * 1024, 3) }]);
+    delete env[`${PAYLOAD_ENV_PREFIX}_1`];
+    const run = await execute(bootstrapCommand(["./big.bin"]), env);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain("./big.bin is incomplete");
+    expect(run.uvArgv).toBeUndefined();
+  });
+
+  it("passes arbitrary generated arguments and file contents through unchanged", async () => {
+    // Strings without NUL: Linux cannot carry NUL in argv or environ.
+    const arg = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\0"));
+    const name = fc
+      .string({ unit: "grapheme", minLength: 1, maxLength: 20 })
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: names with control characters are rejected by design
+      .filter((s) => !/[/\u0000-\u001f\u007f]/.test(s) && s !== "." && s !== "..");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arg, { maxLength: 8 }),
+        fc.uniqueArray(fc.record({ name, content: fc.uint8Array({ maxLength: 300 }) }), { selector: (f) => f.name, maxLength: 4 }),
+        async (args, files) => {
+          const run = await execute(bootstrapCommand(args), encodeFilesPayload(files));
+          expect(run.status).toBe(0);
+          expect(run.uvArgv).toEqual(["run", ...args]);
+          await expectFiles(run.seen, files.map((f) => ({ ...f, executable: false })));
+        },
+      ),
+      { numRuns: 25, seed: 20240605 },
+    );
+  });
+});
+
+describe("buildUvRunSpec output, executed", () => {
+  it("ships a local script and a config file and runs them with the caller's arguments", async () => {
+    const spec = await buildUvRunSpec(
+      {
+        script: join(FIXTURES, "plain.py"),
+        files: [join(FIXTURES, "config.yaml")],
+        dependencies: ["rich"],
+        args: ["--config", "config.yaml", "$(id)", "a\nb"],
+      },
+      { env: {} },
+    );
+    const run = await execute(spec.command ?? [], spec.env ?? {});
+    expect(run.status).toBe(0);
+    expect(run.uvArgv).toEqual(["run", "--with", "rich", "./plain.py", "--config", "config.yaml", "$(id)", "a\nb"]);
+    await expectFiles(run.seen, [
+      { name: "plain.py", content: new Uint8Array(await readFile(join(FIXTURES, "plain.py"))) },
+      { name: "config.yaml", content: new Uint8Array(await readFile(join(FIXTURES, "config.yaml"))) },
+    ]);
+  });
+
+  it("keeps an executable local script executable", async () => {
+    const dir = join(root, "exec-src");
+    await mkdir(dir);
+    await writeFile(join(dir, "job.sh"), "#!/bin/sh\necho hi\n");
+    await chmod(join(dir, "job.sh"), 0o755);
+    const spec = await buildUvRunSpec({ script: "job.sh" }, { cwd: dir, env: {} });
+    const run = await execute(spec.command ?? [], spec.env ?? {});
+    expect(run.uvArgv).toEqual(["run", "./job.sh"]);
+    expect((await stat(join(run.seen, "job.sh"))).mode & 0o111).not.toBe(0);
+  });
+});
+
+describe("payload encoding", () => {
+  it("keeps every environment entry far below Linux's 128 KiB per-string limit", () => {
+    const env = encodeFilesPayload([{ name: "max.bin", content: noise(MAX_SHIPPED_BYTES, 5) }]);
+    for (const [key, value] of Object.entries(env)) {
+      expect(Buffer.byteLength(`${key}=${value}`) + 1).toBeLessThanOrEqual(131072);
+    }
+  });
+
+  it("round-trips through the TypeScript decoder", () => {
+    const decoded = decodeFilesPayload(encodeFilesPayload(NASTY_FILES));
+    expect(decoded.map((f) => [f.name, f.executable])).toEqual(NASTY_FILES.map((f) => [f.name, f.executable === true]));
+    decoded.forEach((f, i) => {
+      expect(Buffer.compare(Buffer.from(f.content), Buffer.from(NASTY_FILES[i]?.content ?? [])), f.name).toBe(0);
+    });
+    expect(decodeFilesPayload({})).toEqual([]);
+  });
+
+  it("detects a cut payload in the TypeScript decoder too", () => {
+    const env = encodeFilesPayload([{ name: "a", content: noise(100_000, 1) }]);
+    delete env[`${PAYLOAD_ENV_PREFIX}_1`];
+    expect(() => decodeFilesPayload(env)).toThrow(ValidationError);
+  });
+
+  it("rejects files over the total limit, duplicate names and unwritable names", () => {
+    expect(() => encodeFilesPayload([{ name: "a", content: new Uint8Array(MAX_SHIPPED_BYTES + 1) }])).toThrow(/limit/);
+    expect(() =>
+      encodeFilesPayload([
+        { name: "a", content: text("1") },
+        { name: "a", content: text("2") },
+      ]),
+    ).toThrow(/two files/);
+    for (const name of ["", ".", "..", "a/b", "new\nline", "\ud800"]) {
+      expect(() => encodeFilesPayload([{ name, content: text("") }]), JSON.stringify(name)).toThrow(ValidationError);
+    }
+  });
+
+  it("uses one fixed bootstrap whatever the arguments", () => {
+    const command = bootstrapCommand(["$(evil)", "'"]);
+    expect(command.slice(0, 4)).toEqual(["sh", "-c", UV_BOOTSTRAP, BOOTSTRAP_ARGV0]);
+    expect(command.slice(4)).toEqual(["$(evil)", "'"]);
+  });
+});

@@ -1,0 +1,363 @@
+/** buildUvRunSpec as a pure function: an in-memory file system, no network, no container. */
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "../src/errors.js";
+import { UV_IMAGE } from "../src/schemas.js";
+import { buildRunBody, defaultNameFromScript } from "../src/spec.js";
+import type { RunSpec } from "../src/types.js";
+import { buildUvRunSpec, type UvIo, type UvSpec } from "../src/uv.js";
+import { bootstrapCommand, decodeFilesPayload, MAX_SHIPPED_BYTES, PAYLOAD_ENV_PREFIX } from "../src/uv-bootstrap.js";
+
+const FIXTURES = resolve(import.meta.dirname, "fixtures/uv");
+const CWD = "/home/me/project";
+
+interface MemFile {
+  content: string | Uint8Array;
+  mode?: number;
+}
+
+/** An in-memory file system rooted at CWD; `reads` records every readFile call. */
+function memIo(files: Record<string, string | Uint8Array | MemFile>, env: Record<string, string> = {}) {
+  const table = new Map<string, MemFile>();
+  for (const [path, value] of Object.entries(files)) {
+    const file = typeof value === "string" || value instanceof Uint8Array ? { content: value } : value;
+    table.set(resolve(CWD, path), file);
+  }
+  const bytesOf = (f: MemFile) => (typeof f.content === "string" ? new TextEncoder().encode(f.content) : f.content);
+  const reads: string[] = [];
+  const enoent = (path: string) => Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+  const io: UvIo = {
+    cwd: CWD,
+    env,
+    stat: async (path) => {
+      const file = table.get(path);
+      if (file) return { isFile: () => true, size: bytesOf(file).byteLength, mode: file.mode ?? 0o644 };
+      if ([...table.keys()].some((p) => p.startsWith(`${path}/`))) return { isFile: () => false, size: 4096, mode: 0o755 };
+      throw enoent(path);
+    },
+    readFile: async (path) => {
+      reads.push(path);
+      const file = table.get(path);
+      if (!file) throw enoent(path);
+      return bytesOf(file);
+    },
+  };
+  return { io, reads };
+}
+
+const build = (spec: UvSpec, files: Record<string, string | Uint8Array | MemFile> = {}, env: Record<string, string> = {}) =>
+  buildUvRunSpec(spec, memIo(files, env).io);
+
+async function rejects(promise: Promise<unknown>, field: string, message?: RegExp): Promise<ValidationError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ValidationError);
+  const v = error as ValidationError;
+  expect(v.field).toBe(field);
+  if (message) expect(v.message).toMatch(message);
+  return v;
+}
+
+/** The shipped files of a spec, as the container will see them. */
+const shipped = (spec: RunSpec) =>
+  decodeFilesPayload(spec.env ?? {}).map((f) => ({ name: f.name, text: new TextDecoder().decode(f.content), executable: f.executable }));
+
+describe("script forms", () => {
+  it("sends an http(s) URL as is, with the default image and PYTHONUNBUFFERED", async () => {
+    const url = "https://raw.githubusercontent.com/huggingface/trl/main/trl/scripts/sft.py";
+    const spec = await build({ script: url, args: ["--model_name_or_path", "Qwen/Qwen2-0.5B"] });
+    expect(spec).toEqual({
+      image: UV_IMAGE,
+      command: ["uv", "run", url, "--model_name_or_path", "Qwen/Qwen2-0.5B"],
+      env: { PYTHONUNBUFFERED: "1" },
+      name: defaultNameFromScript(url, ["--model_name_or_path", "Qwen/Qwen2-0.5B"]),
+    });
+    expect(spec.name).toMatch(/^sft-[0-9a-f]{8}$/);
+  });
+
+  it("sends a command available in the image as is", async () => {
+    const spec = await build({ script: "python", args: ["-c", "import sys; print(sys.version)"] });
+    expect(spec.command).toEqual(["uv", "run", "python", "-c", "import sys; print(sys.version)"]);
+    expect(spec.name).toMatch(/^python-[0-9a-f]{8}$/);
+  });
+
+  it("treats a bare name as a command even when a directory of that name exists", async () => {
+    const spec = await build({ script: "lighteval" }, { "lighteval/README.md": "docs" });
+    expect(spec.command).toEqual(["uv", "run", "lighteval"]);
+  });
+
+  it("ships an existing local file and runs it by its relative path", async () => {
+    const spec = await build({ script: "scripts/train.py", args: ["--lr", "1e-4"] }, { "scripts/train.py": "print(1)\n" });
+    expect(spec.command).toEqual(bootstrapCommand(["./train.py", "--lr", "1e-4"]));
+    expect(shipped(spec)).toEqual([{ name: "train.py", text: "print(1)\n", executable: false }]);
+    expect(spec.env?.PYTHONUNBUFFERED).toBe("1");
+    expect(spec.name).toBe(defaultNameFromScript("scripts/train.py", ["--lr", "1e-4"]));
+  });
+
+  it("prefers an existing local file over a command of the same name (as the Python client does)", async () => {
+    const spec = await build({ script: "python" }, { python: "print('local')" });
+    expect(spec.command).toEqual(bootstrapCommand(["./python"]));
+  });
+
+  it("ships inline code as script.py, or under the given name", async () => {
+    const spec = await build({ script: { code: "print('inline')\n" }, args: ["x"] });
+    expect(spec.command).toEqual(bootstrapCommand(["./script.py", "x"]));
+    expect(shipped(spec)).toEqual([{ name: "script.py", text: "print('inline')\n", executable: false }]);
+    expect(spec.name).toBe(defaultNameFromScript("script.py", ["x"]));
+
+    const named = await build({ script: { code: "#!/bin/sh\necho hi\n", name: "job.sh" } });
+    expect(named.command).toEqual(bootstrapCommand(["./job.sh"]));
+    expect(shipped(named)).toEqual([{ name: "job.sh", text: "#!/bin/sh\necho hi\n", executable: true }]);
+  });
+
+  it("keeps the executable bit of a local file", async () => {
+    const spec = await build({ script: "run.sh" }, { "run.sh": { content: "#!/bin/sh\n", mode: 0o755 } });
+    expect(shipped(spec)[0]?.executable).toBe(true);
+  });
+
+  it.each([
+    ["missing.py"],
+    ["./missing"],
+    ["dir/missing"],
+    ["config.yaml"],
+    ["conf.yml"],
+    ["pyproject.toml"],
+    ["run.sh"],
+  ])("rejects %s, which looks like a local file but does not exist, before reading anything", async (script) => {
+    const { io, reads } = memIo({});
+    await rejects(buildUvRunSpec({ script }, io), "script", /is not a file/);
+    expect(reads).toEqual([]);
+  });
+
+  it("rejects malformed script values", async () => {
+    await rejects(build({ script: "" }), "script");
+    await rejects(build({ script: "--help" }), "script", /option/);
+    await rejects(build({ script: 42 as unknown as string }), "script");
+    await rejects(build({ script: { code: 1 } as unknown as { code: string } }), "script.code");
+    await rejects(build({ script: { code: "", name: "a/b.py" } }), "script.name", /contains \//);
+    await rejects(build({ script: { code: "", name: ".." } }), "script.name");
+  });
+});
+
+describe("uv options", () => {
+  it("turns dependencies into --with flags and python into --python, before the script", async () => {
+    const spec = await build({ script: "https://x.test/a.py", dependencies: ["trl>=0.12", "peft"], python: "3.11", args: ["-v"] });
+    expect(spec.command).toEqual(["uv", "run", "--with", "trl>=0.12", "--with", "peft", "--python", "3.11", "https://x.test/a.py", "-v"]);
+  });
+
+  it("rejects dependencies and python values uv would read as options", async () => {
+    await rejects(build({ script: "python", dependencies: ["ok", "--index-url=x"] }), "dependencies[1]");
+    await rejects(build({ script: "python", dependencies: [""] }), "dependencies[0]");
+    await rejects(build({ script: "python", python: "--system" }), "python");
+    await rejects(build({ script: "python", args: "a b" as unknown as string[] }), "args");
+  });
+
+  it("honours an image override", async () => {
+    const spec = await build({ script: "python", image: "ghcr.io/astral-sh/uv:python3.11-bookworm-slim" });
+    expect(spec.image).toBe("ghcr.io/astral-sh/uv:python3.11-bookworm-slim");
+  });
+
+  it("keeps PYTHONUNBUFFERED when the caller sets it", async () => {
+    expect((await build({ script: "python", env: { PYTHONUNBUFFERED: "0" } })).env).toEqual({ PYTHONUNBUFFERED: "0" });
+    expect((await build({ script: "python", env: { A: "b" } })).env).toEqual({ A: "b", PYTHONUNBUFFERED: "1" });
+  });
+
+  it("passes every other run option through", async () => {
+    const volumes = [{ type: "dataset", source: "org/ds", mountPath: "/ds" }];
+    const spec = await build({
+      script: "python",
+      flavor: "a10g-small",
+      timeout: "90m",
+      env: { A: "1" },
+      secrets: { HF_TOKEN: "hf_secret" },
+      labels: { team: "nlp" },
+      volumes,
+      expose: [8000],
+      arch: "arm64",
+      attempts: 2,
+      resourceGroupId: "rg1",
+      ssh: true,
+      namespace: "my-org",
+      name: "my-job",
+    });
+    expect(spec).toEqual({
+      image: UV_IMAGE,
+      command: ["uv", "run", "python"],
+      env: { A: "1", PYTHONUNBUFFERED: "1" },
+      secrets: { HF_TOKEN: "hf_secret" },
+      flavor: "a10g-small",
+      timeout: "90m",
+      name: "my-job",
+      labels: { team: "nlp" },
+      volumes,
+      expose: [8000],
+      arch: "arm64",
+      attempts: 2,
+      resourceGroupId: "rg1",
+      ssh: true,
+      namespace: "my-org",
+    });
+    // The result is a valid run spec for the client.
+    expect(buildRunBody(spec).labels).toEqual({ team: "nlp", name: "my-job" });
+  });
+
+  it("does not add a default name when labels.name is given", async () => {
+    const spec = await build({ script: "python", labels: { name: "from-label" } });
+    expect(spec.name).toBeUndefined();
+    expect(spec.labels).toEqual({ name: "from-label" });
+  });
+
+  it("refuses the payload's reserved variable names", async () => {
+    await rejects(build({ script: "python", env: { [PAYLOAD_ENV_PREFIX]: "x" } }), `env.${PAYLOAD_ENV_PREFIX}`);
+    await rejects(build({ script: "python", secrets: { [`${PAYLOAD_ENV_PREFIX}_0`]: "x" } }), `secrets.${PAYLOAD_ENV_PREFIX}_0`);
+  });
+
+  it("refuses an argument that cannot arrive unchanged (over 128 KiB, NUL, lone surrogate)", async () => {
+    await rejects(build({ script: "python", args: ["ok", "x".repeat(131072)] }), "args[1]", /131071 bytes/);
+    await rejects(build({ script: "python", args: ["a\0b"] }), "args[0]", /NUL/);
+    await rejects(build({ script: "python", args: ["ok", "\ud800"] }), "args[1]", /Unicode/);
+    // The limit is on UTF-8 bytes, not characters.
+    await rejects(build({ script: "python", args: ["é".repeat(65536)] }), "args[0]");
+    expect((await build({ script: "python", args: ["x".repeat(131071)] })).command).toHaveLength(4);
+  });
+});
+
+describe("extra files", () => {
+  it("ships files next to the script under their base names", async () => {
+    const spec = await build(
+      { script: "train.py", files: ["configs/sft.yaml", "lib/utils.py"], args: ["--config", "sft.yaml"] },
+      { "train.py": "import utils\n", "configs/sft.yaml": "lr: 1\n", "lib/utils.py": "X = 1\n" },
+    );
+    expect(shipped(spec).map((f) => f.name)).toEqual(["train.py", "sft.yaml", "utils.py"]);
+    expect(spec.command).toEqual(bootstrapCommand(["./train.py", "--config", "sft.yaml"]));
+  });
+
+  it("ships files with a URL or command script too", async () => {
+    const spec = await build({ script: "lighteval", files: ["tasks.py"], args: ["--custom-tasks", "tasks.py"] }, { "tasks.py": "T = []\n" });
+    expect(spec.command).toEqual(bootstrapCommand(["lighteval", "--custom-tasks", "tasks.py"]));
+    expect(shipped(spec).map((f) => f.name)).toEqual(["tasks.py"]);
+  });
+
+  it("ships unicode names and non-UTF-8 contents", async () => {
+    const binary = new Uint8Array([0xff, 0x00, 0xfe, 0x0a]);
+    const spec = await build({ script: "entraîner.py", files: ["données 😀.bin"] }, { "entraîner.py": "", "données 😀.bin": binary });
+    const files = decodeFilesPayload(spec.env ?? {});
+    expect(files.map((f) => f.name)).toEqual(["entraîner.py", "données 😀.bin"]);
+    expect(Buffer.compare(Buffer.from(files[1]?.content ?? []), Buffer.from(binary))).toBe(0);
+    expect(spec.command).toEqual(bootstrapCommand(["./entraîner.py"]));
+  });
+
+  it("ignores the same file listed twice, and rejects two files with the same base name", async () => {
+    const once = await build({ script: "a.py", files: ["a.py", "./c.yaml", "c.yaml"] }, { "a.py": "", "c.yaml": "" });
+    expect(shipped(once).map((f) => f.name)).toEqual(["a.py", "c.yaml"]);
+    await rejects(build({ script: "a.py", files: ["x/c.yaml", "y/c.yaml"] }, { "a.py": "", "x/c.yaml": "", "y/c.yaml": "" }), "files", /both be written as "c.yaml"/);
+    await rejects(build({ script: { code: "" }, files: ["lib/script.py"] }, { "lib/script.py": "" }), "files", /the inline script/);
+  });
+
+  it("rejects a missing or non-regular extra file before any read", async () => {
+    const { io, reads } = memIo({ "a.py": "", "dir/x": "" });
+    await rejects(buildUvRunSpec({ script: "a.py", files: ["nope.yaml"] }, io), "files[0]", /does not exist/);
+    await rejects(buildUvRunSpec({ script: "a.py", files: ["dir"] }, io), "files[0]", /not a regular file/);
+    expect(reads).toEqual([]);
+  });
+
+  it(`enforces the ${MAX_SHIPPED_BYTES / 1024} KiB total before reading anything, blaming the right field`, async () => {
+    const big = new Uint8Array(MAX_SHIPPED_BYTES);
+    const { io, reads } = memIo({ "a.py": "print(1)\n", "big.bin": big, "huge.py": new Uint8Array(MAX_SHIPPED_BYTES + 1) });
+    await rejects(buildUvRunSpec({ script: "a.py", files: ["big.bin"] }, io), "files", /over the 524288-byte \(512 KiB\) limit/);
+    await rejects(buildUvRunSpec({ script: "huge.py" }, io), "script", /limit/);
+    await rejects(buildUvRunSpec({ script: { code: "x".repeat(MAX_SHIPPED_BYTES + 1) } }, io), "script", /limit/);
+    expect(reads).toEqual([]);
+    // Exactly at the limit is fine.
+    const ok = await buildUvRunSpec({ script: "python", files: ["big.bin"] }, io);
+    expect(decodeFilesPayload(ok.env ?? {})[0]?.content.byteLength).toBe(MAX_SHIPPED_BYTES);
+  });
+
+  it("refuses to ship a file holding a Hugging Face token, without printing it", async () => {
+    const token = `hf_${"A1b2C3d4E5".repeat(4)}`;
+    const error = await rejects(build({ script: "a.py", files: ["cfg.yaml"] }, { "a.py": "", "cfg.yaml": `token: ${token}\n` }), "files", /cfg.yaml/);
+    expect(error.message).not.toContain(token);
+    await rejects(build({ script: { code: `TOKEN = "${token}"` } }), "script");
+  });
+});
+
+describe("PEP 723 [tool.hf-jobs] defaults", () => {
+  const trainPy = join(FIXTURES, "train.py");
+
+  it("applies the table of a real fixture script; PEP 723 dependencies are left to uv", async () => {
+    const spec = await buildUvRunSpec({ script: trainPy, args: ["--epochs", "1"] }, { env: { HF_TOKEN: "hf_local_value" } });
+    expect(spec.command).toEqual(bootstrapCommand(["./train.py", "--epochs", "1"]));
+    expect(spec.command).not.toContain("--with");
+    expect(spec.flavor).toBe("a10g-small");
+    expect(spec.timeout).toBe("2h");
+    expect(spec.image).toBe(UV_IMAGE);
+    expect(spec.env).toMatchObject({ WANDB_PROJECT: "sft", PYTHONUNBUFFERED: "1" });
+    expect(spec.secrets).toEqual({ HF_TOKEN: "hf_local_value" });
+    expect(spec.labels).toEqual({ team: "nlp" });
+    expect(spec.volumes).toEqual([{ type: "dataset", source: "org/corpus", mountPath: "/corpus" }]);
+    expect(shipped(spec)[0]?.text).toBe(await readFile(trainPy, "utf8"));
+    expect(buildRunBody(spec).timeoutSeconds).toBe(7200);
+  });
+
+  it("lets explicit options win; maps merge key by key", async () => {
+    const spec = await buildUvRunSpec(
+      {
+        script: trainPy,
+        flavor: "cpu-upgrade",
+        timeout: 60,
+        image: "python:3.12",
+        env: { WANDB_PROJECT: "mine", EXTRA: "1" },
+        secrets: { HF_TOKEN: "explicit" },
+        labels: { team: "cv" },
+        volumes: [],
+        name: "run-1",
+      },
+      { env: {} }, // HF_TOKEN unset locally: fine, the explicit secret wins
+    );
+    expect(spec).toMatchObject({
+      flavor: "cpu-upgrade",
+      timeout: 60,
+      image: "python:3.12",
+      secrets: { HF_TOKEN: "explicit" },
+      labels: { team: "cv" },
+      volumes: [],
+      name: "run-1",
+    });
+    expect(spec.env).toMatchObject({ WANDB_PROJECT: "mine", EXTRA: "1" });
+  });
+
+  it("names a secret missing from the local environment, never a value", async () => {
+    const error = await rejects(buildUvRunSpec({ script: trainPy }, { env: { OTHER: "hf_should_not_show" } }), "tool.hf-jobs.secrets", /HF_TOKEN/);
+    expect(error.message).not.toContain("hf_should_not_show");
+  });
+
+  it("prefers an explicit name over a name label from the table", async () => {
+    const code = ["# /// script", "# [tool.hf-jobs]", '# labels = { name = "from-table", team = "x" }', "# ///", ""].join("\n");
+    expect((await build({ script: { code } })).labels).toEqual({ name: "from-table", team: "x" });
+    const spec = await build({ script: { code }, name: "explicit" });
+    expect(spec.name).toBe("explicit");
+    expect(buildRunBody(spec).labels).toEqual({ team: "x", name: "explicit" });
+  });
+
+  it("reads the table of inline code and its image", async () => {
+    const code = ["# /// script", "# [tool.hf-jobs]", '# image = "ghcr.io/astral-sh/uv:python3.13-bookworm"', "# ///", "print(1)"].join("\n");
+    expect((await build({ script: { code } })).image).toBe("ghcr.io/astral-sh/uv:python3.13-bookworm");
+  });
+
+  it("uses no defaults for a script without metadata or without the table", async () => {
+    for (const name of ["plain.py", "no-table.py"]) {
+      const spec = await buildUvRunSpec({ script: join(FIXTURES, name) }, { env: {} });
+      expect(spec.flavor).toBeUndefined();
+      expect(Object.keys(spec.env ?? {}).filter((k) => !k.startsWith(PAYLOAD_ENV_PREFIX))).toEqual(["PYTHONUNBUFFERED"]);
+      expect(spec.command).not.toContain("--with");
+    }
+  });
+
+  it("reports malformed TOML with the script and the line", async () => {
+    const malformed = join(FIXTURES, "malformed.py");
+    await rejects(buildUvRunSpec({ script: malformed }, { env: {} }), "script", new RegExp(`${malformed.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} line 7: malformed TOML`));
+  });
+});
