@@ -90,8 +90,9 @@ export function estimate(
   };
 }
 
-/** Formats dollars for people: 4 decimals under $1, else 2. */
+/** Formats dollars for people: 4 decimals under $1, else 2; a positive amount never shows as zero. */
 export function formatUsd(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return "?";
+  if (value > 0 && value < 0.00005) return "<$0.0001";
   return `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
 }

@@ -2,6 +2,7 @@
  * Plain-text rendering of a sweep for a terminal: a totals line and an aligned table.
  * @module
  */
+import { JobFailedError } from "./errors.js";
 import { formatUsd } from "./fan-out-cost.js";
 import type { FanOutItemResult, FanOutResult } from "./fan-out-types.js";
 
@@ -9,7 +10,7 @@ import type { FanOutItemResult, FanOutResult } from "./fan-out-types.js";
 export interface FormatSummaryOptions {
   /** Most item rows shown (the rest are counted in a last line). Default 50; `Infinity` shows all. */
   maxRows?: number;
-  /** Widest a cell may be before it is cut with `…`. Default 40. */
+  /** Widest a cell may be before it is cut with `…`. Default 40 (twice that for the last column). */
   maxCellWidth?: number;
 }
 
@@ -48,7 +49,9 @@ export function formatParams(params: unknown): string {
 }
 
 function table(header: string[], rows: string[][], maxWidth: number): string[] {
-  const cells = [header, ...rows].map((row) => row.map((cell) => cut(cell, maxWidth)));
+  // The last column (value or error) is the one people read: give it more room.
+  const last = header.length - 1;
+  const cells = [header, ...rows].map((row) => row.map((cell, c) => cut(cell, c === last ? maxWidth * 2 : maxWidth)));
   const widths = header.map((_, c) => Math.max(...cells.map((row) => (row[c] ?? "").length)));
   return cells.map((row) =>
     row
@@ -59,6 +62,8 @@ function table(header: string[], rows: string[][], maxWidth: number): string[] {
 }
 
 function detail<P, C>(r: FanOutItemResult<P, C>): string {
+  // The job id and stage are implied by the row: show the service's own words.
+  if (r.error instanceof JobFailedError) return r.error.statusMessage ?? r.error.message;
   if (r.error) return r.error.message;
   if (r.value !== undefined) return show(r.value);
   return "";

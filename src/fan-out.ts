@@ -371,7 +371,7 @@ class SweepRun<P, C> {
     this.stopReason = reason;
     this.#stopping.abort();
     // A budget stop lets the jobs in flight finish; the other reasons end them.
-    if (reason === "poll-failed") for (const job of this.#poller.inFlight) this.#interrupt(job, cause);
+    if (reason === "fail-fast" || reason === "poll-failed") for (const job of this.#poller.inFlight) this.#interrupt(job, cause);
   }
 
   #abort(): void {

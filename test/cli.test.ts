@@ -108,7 +108,7 @@ describe.concurrent("run", () => {
   });
 
   it("exits 3 when the job is cancelled while followed", async () => {
-    const run = spawnCli(cli, ["run", "alpine", "sh", "-c", "echo up; sleep 30"], { env: { HF_ENDPOINT: emu.url, HF_TOKEN: emu.token } });
+    const run = spawnCli(cli, ["run", "alpine", "sh", "-c", "echo up; sleep 300"], { env: { HF_ENDPOINT: emu.url, HF_TOKEN: emu.token } });
     let stderr = "";
     run.child.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();
@@ -129,7 +129,7 @@ describe.concurrent("run", () => {
   });
 
   it("Ctrl-C in a non-interactive shell detaches: prints the id, exits 130, the job keeps running", async () => {
-    const run = spawnCli(cli, ["run", "alpine", "sh", "-c", "echo started; sleep 30"], { env: { HF_ENDPOINT: emu.url, HF_TOKEN: emu.token } });
+    const run = spawnCli(cli, ["run", "alpine", "sh", "-c", "echo started; sleep 300"], { env: { HF_ENDPOINT: emu.url, HF_TOKEN: emu.token } });
     let stdout = "";
     run.child.stdout?.on("data", (d: Buffer) => {
       stdout += d.toString();
@@ -151,7 +151,8 @@ describe.concurrent("ps, inspect, logs, labels, cancel", () => {
   let done: string;
 
   beforeAll(async () => {
-    running = await detached("echo alive; sleep 30", ["-l", "group=ps-test", "--name", "runner"]);
+    // Cancelled in afterAll; long enough to outlive a slow machine.
+    running = await detached("echo alive; sleep 300", ["-l", "group=ps-test", "--name", "runner"]);
     const r = await hf(["run", "-q", "-l", "group=ps-test", "alpine", "sh", "-c", "echo l1; echo l2; echo l3"]);
     done = r.stdout.trim();
     await client.wait(running, { until: "RUNNING" });
@@ -201,7 +202,7 @@ describe.concurrent("ps, inspect, logs, labels, cancel", () => {
     expect(objs.map((o) => o.text)).toEqual(["l1", "l2", "l3"]);
     // A snapshot of a running job returns (here on the emulator's idle window), with the lines so far.
     expect((await hf(["logs", running])).stdout).toBe("alive\n");
-  }, 20_000);
+  });
 
   it("logs -f follows a job to its end", async () => {
     const id = await detached("for i in 1 2 3; do echo n$i; sleep 0.2; done");
@@ -222,7 +223,7 @@ describe.concurrent("ps, inspect, logs, labels, cancel", () => {
   });
 
   it("cancel prints the ids; wait then exits 3", async () => {
-    const id = await detached("sleep 30");
+    const id = await detached("sleep 300");
     const r = await hf(["cancel", id]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${id}\n`);
@@ -236,7 +237,7 @@ describe.concurrent("ps, inspect, logs, labels, cancel", () => {
     expect(r.code, r.stderr).toBe(0);
     const [header, row] = r.stdout.trimEnd().split("\n");
     expect(header?.split("\t")[0]).toBe("JOB ID");
-    expect(row?.split("\t")[0], `${r.stdout}\n${r.stderr}\n${JSON.stringify(await client.inspect(running))}`).toBe(running);
+    expect(row?.split("\t")[0]).toBe(running);
     const json = jsonLines((await hf(["stats", "--no-stream", "--json"])).stdout) as Array<Record<string, unknown>>;
     const mine = json.find((s) => s.jobId === running);
     expect(typeof mine?.memoryUsedBytes).toBe("number");
@@ -255,7 +256,7 @@ describe.concurrent("wait", () => {
   });
 
   it("exits 7 when --timeout runs out; the job keeps running", async () => {
-    const id = await detached("sleep 30");
+    const id = await detached("sleep 300");
     const r = await hf(["wait", "--timeout", "1", id]);
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(/still (RUNNING|SCHEDULING) after 1s/);

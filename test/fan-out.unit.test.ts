@@ -3,7 +3,7 @@
  * the terminal table. No network.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { ValidationError } from "../src/errors.js";
+import { JobFailedError, ValidationError } from "../src/errors.js";
 import { NoJsonLineError, lastJsonLine, parseLastJsonLine } from "../src/fan-out-collect.js";
 import { DEFAULT_JOB_TIMEOUT_SECONDS, costOf, estimate, formatUsd } from "../src/fan-out-cost.js";
 import { formatDuration, formatParams, formatSummary } from "../src/fan-out-format.js";
@@ -91,6 +91,8 @@ describe("estimate", () => {
     expect(formatUsd(0.03)).toBe("$0.0300");
     expect(formatUsd(12.5)).toBe("$12.50");
     expect(formatUsd(undefined)).toBe("?");
+    expect(formatUsd(0)).toBe("$0.0000");
+    expect(formatUsd(0.000003)).toBe("<$0.0001");
   });
 });
 
@@ -136,13 +138,18 @@ describe("formatSummary", () => {
     return { index: 0, params: { lr: 0.1 }, outcome: "completed", ok: true, jobIds: ["a"], attempts: 1, runningSecs: 75, costUsd: 0.02, ...over };
   }
 
+  const failed = new JobFailedError({
+    id: "6a0f1c2e9b7d4a3f8e21c0d5",
+    status: { stage: "ERROR", message: "Job failed with exit code: 1", exposeUrls: [] },
+  } as unknown as Job);
+
   const sweep: FanOutResult<{ lr: number }, unknown> = {
     sweepId: "sweep-x",
     dryRun: false,
     plan: { sweepId: "sweep-x", items: [], estimate: { items: [], worstCaseUsd: 0, worstCaseWithRetriesUsd: 0, unknownFlavors: [] } },
     results: [
       item({ stage: "COMPLETED", value: { loss: 0.31 } }),
-      item({ index: 1, params: { lr: 0.2 }, outcome: "failed", ok: false, stage: "ERROR", attempts: 2, error: new Error("Job ended ERROR") }),
+      item({ index: 1, params: { lr: 0.2 }, outcome: "failed", ok: false, stage: "ERROR", attempts: 2, error: failed }),
       item({ index: 2, params: { lr: 0.3 }, outcome: "not-started", ok: false, attempts: 0, jobIds: [], runningSecs: 0, costUsd: 0 }),
     ],
     summary: {
@@ -171,7 +178,8 @@ describe("formatSummary", () => {
     );
     expect(lines[1]).toMatch(/^#\s+params\s+outcome\s+stage\s+tries\s+running\s+cost\s+value \/ error$/);
     expect(lines[2]).toMatch(/^0\s+lr=0\.1\s+completed\s+COMPLETED\s+1\s+1m15s\s+\$0\.0200\s+\{"loss":0\.31\}$/);
-    expect(lines[3]).toContain("Job ended ERROR");
+    // A failed job shows the service's message, not the id the row already implies.
+    expect(lines[3]).toMatch(/^1\s+lr=0\.2\s+failed\s+ERROR\s+2\s+1m15s\s+\$0\.0200\s+Job failed with exit code: 1$/);
     expect(lines[4]).toMatch(/^2\s+lr=0\.3\s+not-started\s+0$/);
     // Columns line up.
     expect(lines[2]?.indexOf("completed")).toBe(lines[1]?.indexOf("outcome"));
@@ -181,7 +189,8 @@ describe("formatSummary", () => {
     const many = { ...sweep, results: Array.from({ length: 5 }, (_, i) => item({ index: i, params: { lr: i }, value: "x".repeat(100) })) };
     const text = formatSummary(many, { maxRows: 2, maxCellWidth: 10 });
     expect(text.split("\n")).toHaveLength(5);
-    expect(text).toContain("xxxxxxxxx…");
+    expect(text).toContain(` ${"x".repeat(19)}…`);
+    expect(text).not.toContain("x".repeat(20));
     expect(text.endsWith("… 3 more")).toBe(true);
   });
 

@@ -138,6 +138,14 @@ describe("results", () => {
     expect(events[0]).toMatchObject({ type: "launched", index: 0, params: 7, attempt: 1, recovered: false });
   });
 
+  it("resolves an empty sweep at once", async () => {
+    const fake = new FakeService();
+    const sweep = await fanOut(fake.client(), { params: [], job: () => spec(), pollIntervalMs: POLL });
+    expect(sweep.results).toEqual([]);
+    expect(sweep.summary).toMatchObject({ total: 0, completed: 0, costUsd: 0 });
+    expect(fake.count("create") + fake.count("list")).toBe(0);
+  });
+
   it("ignores a progress callback that throws", async () => {
     const fake = new FakeService();
     const sweep = await fanOut(fake.client(), {

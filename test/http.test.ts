@@ -442,12 +442,14 @@ describe("timeouts", () => {
     const rec = new Recorder();
     nock(ENDPOINT)
       .get(JOB_PATH)
-      .delay(2000)
+      .delay(20_000)
       .reply(rec.reply(200, jobWire()))
       .get(JOB_PATH)
       .reply(rec.reply(200, jobWire()));
-    const job = await makeClient({ timeoutMs: 200 }).inspect(JOB_ID);
+    // Generous enough for the second attempt on a loaded machine; the first never answers in time.
+    const job = await makeClient({ timeoutMs: 1500 }).inspect(JOB_ID);
     expect(job.id).toBe(JOB_ID);
+    expect(rec.calls).toHaveLength(2);
     nock.abortPendingRequests();
   });
 });

@@ -64,7 +64,7 @@ export function commandHelp(spec: CommandSpec): string {
 export function groupHelp(spec: GroupSpec): string {
   const width = Math.max(...spec.commands.map((c) => displayName(c).length));
   const lines = spec.commands.map((c) => `  ${displayName(c).padEnd(width)}   ${c.summary}`);
-  const parts = [`Usage: ${spec.usage}`, spec.summary + (spec.description ? `\n\n${spec.description}` : ""), `Commands:\n${lines.join("\n")}`];
+  const parts = [`Usage: ${spec.usage}`, spec.summary + (spec.description ? `\n\n${spec.description}` : ""), `Commands:\n${lines.join("\n")}`, GLOBAL_HELP];
   parts.push(`Example${spec.examples.length > 1 ? "s" : ""}:\n${spec.examples.map((e) => `  ${e}`).join("\n")}`);
   return `${parts.join("\n\n")}\n`;
 }

@@ -36,6 +36,7 @@ export class ClientCore {
    * forgotten so that the next call tries again.
    */
   whoami(signal?: AbortSignal): Promise<WhoAmI> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     if (!this.#whoami) {
       const pending = this.transport
         .json({ method: "GET", path: "/api/whoami-v2", retry: "idempotent" }, WhoamiWire)

@@ -59,7 +59,7 @@ it(`runs ${JOBS} short jobs and leaves nothing behind after close()`, { timeout:
         return active.length === 0 ? true : undefined;
       },
       90_000,
-      200,
+      500,
     );
     const completed = (await (await call(`/api/jobs/${emu.namespace}?stage=COMPLETED`)).json()) as unknown[];
     expect(completed.length).toBe(JOBS);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { StreamReader, api, createJob, getJob, logMessages, processAlive, spec, start, waitFor, waitStage, waitTerminal } from "./helpers.js";
+import { StreamReader, api, createJob, getJob, logMessages, processAlive, spec, start, waitFor, waitTerminal } from "./helpers.js";
 
 let emu: Emulator;
 let fakeBin: string;
@@ -43,8 +43,11 @@ describe("stages", () => {
       expect(scheduling.status.stage).toBe("SCHEDULING");
       expect(scheduling).not.toHaveProperty("startedAt");
       expect(Object.keys(scheduling.durations as object)).toEqual(["totalSecs"]);
-      await waitStage(slow, job.id, "RUNNING");
       const done = await waitTerminal(slow, job.id);
+      const events = await StreamReader.open(slow, `/api/jobs/${slow.namespace}/${job.id}/events`);
+      await events.until((t) => t.includes('"COMPLETED"'));
+      expect(events.data().map((e) => e.stage)).toEqual(["SCHEDULING", "RUNNING", "COMPLETED"]);
+      await events.close();
       expect(done.status).toMatchObject({ stage: "COMPLETED", message: null });
       expect(Date.parse(done.startedAt as string) - Date.parse(done.createdAt as string)).toBeGreaterThanOrEqual(250);
       expect(Date.parse(done.finishedAt as string) - Date.parse(done.startedAt as string)).toBeGreaterThanOrEqual(250);

@@ -74,7 +74,7 @@ describe("logs", () => {
   });
 
   it("follows a running job and sends keep-alive comments", async () => {
-    const job = await createJob(emu, spec(["sh", "-c", "echo first; sleep 0.4; echo second; sleep 30"]));
+    const job = await createJob(emu, spec(["sh", "-c", "echo first; sleep 0.7; echo second; sleep 30"]));
     const reader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${job.id}/logs`);
     await reader.until((t) => t.includes('"first"'));
     expect(reader.text).not.toContain('"second"');
