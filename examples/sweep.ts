@@ -10,7 +10,8 @@
 import { JobsClient, fanOut, grid, lastJsonLine } from "../src/index.js";
 import { startEmulator } from "../src/emulator/index.js";
 
-const emulator = process.env.HF_TOKEN ? undefined : await startEmulator({ logger: () => {} });
+// Host processes: the jobs run `node`, which is on this machine (no image to pull).
+const emulator = process.env.HF_TOKEN ? undefined : await startEmulator({ containerEngine: "none", logger: () => {} });
 const client = emulator
   ? new JobsClient({ endpoint: emulator.url, token: emulator.token, namespace: emulator.namespace })
   : new JobsClient();

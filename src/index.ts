@@ -40,6 +40,11 @@ export type { GpuSample, MetricSample, MetricStream, MetricsOptions } from "./me
 export type { JobGroup, JobSelector, WaitAllOptions, WaitOptions, WaitProgress } from "./wait.js";
 export { isSuccess, isTerminal, isTerminalStage } from "./parse.js";
 export { parseTimeout } from "./spec.js";
+export { buildUvRunSpec } from "./uv.js";
+export type { InlineScript, UvIo, UvSpec } from "./uv.js";
+export { MAX_SHIPPED_BYTES } from "./uv-bootstrap.js";
+export { readScriptMetadata } from "./pep723.js";
+export type { HfJobsTable, ScriptMetadata } from "./pep723.js";
 export { ScheduledJobBusyError, ScheduledJobs, validateSchedule } from "./scheduled.js";
 export type {
   CreateScheduledJobSpec,

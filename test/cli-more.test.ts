@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobsClient } from "../src/client.js";
 import type { CommandSpec, GroupSpec } from "../src/cli/command.js";
 import { ROOT } from "../src/cli/commands/index.js";
+import { runCli as dispatch } from "../src/cli/dispatch.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.js";
 import type { ScheduledJob } from "../src/scheduled.js";
 import { baseEnv, buildCli, type CliResult, jsonLines, type RunOptions, runCli, spawnCli, until } from "./fixtures/cli/helpers.js";
@@ -236,19 +237,31 @@ describe("--help", () => {
   it("every command and group has help with a usage line and an example", async () => {
     const paths = [[], ...commandPaths(ROOT)];
     expect(paths.length).toBeGreaterThan(20);
-    const results: Array<[string[], CliResult]> = [];
-    // A few at a time: each is a Node process.
-    for (let i = 0; i < paths.length; i += 6) {
-      const batch = paths.slice(i, i + 6);
-      results.push(...(await Promise.all(batch.map(async (p) => [p, await runCli(cli, [...p, "--help"])] as [string[], CliResult]))));
+    // In process, through the same dispatcher as the binary (a Node process per command would be slow).
+    for (const path of paths) {
+      let stdout = "";
+      const io = {
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: () => true },
+        stdin: process.stdin,
+        env: {},
+        cwd: dir,
+      };
+      const code = await dispatch(ROOT, [...path, "--help"], io, { signal: new AbortController().signal }, "0.0.0");
+      const name = ["hf-jobs", ...path].join(" ");
+      expect(code, name).toBe(0);
+      expect(stdout, name).toMatch(new RegExp(`^Usage: ${name}`));
+      expect(stdout, name).toMatch(/\nExamples?:\n {2}hf-jobs /);
     }
-    for (const [path, r] of results) {
-      expect(r.code, path.join(" ")).toBe(0);
-      expect(r.stdout, path.join(" ")).toMatch(new RegExp(`^Usage: hf-jobs ${path.join(" ")}`));
-      expect(r.stdout, path.join(" ")).toMatch(/\nExamples?:\n {2}hf-jobs /);
-    }
-    const viaHelp = await runCli(cli, ["help", "ps"]);
+    // And through the binary: --help anywhere among our options, or `help COMMAND`.
+    const [viaFlag, viaHelp, afterImage] = await Promise.all([
+      runCli(cli, ["scheduled", "uv", "run", "--help"]),
+      runCli(cli, ["help", "ps"]),
+      hf(["run", "alpine", "echo", "--help"]),
+    ]);
+    expect(viaFlag.stdout).toMatch(/^Usage: hf-jobs scheduled uv run/);
     expect(viaHelp.stdout).toMatch(/^Usage: hf-jobs ps/);
+    expect(afterImage.stdout).toBe("--help\n"); // after the image, --help is the job's
   });
 });
 

@@ -121,9 +121,10 @@ describe.concurrent("run", () => {
   });
 
   it("-d prints the id and returns while the job runs", async () => {
-    const id = await detached("sleep 2");
+    const id = await detached("sleep 300");
     const job = await client.inspect(id);
     expect(["SCHEDULING", "RUNNING"]).toContain(job.status.stage);
+    await client.cancel(id);
     const json = await hf(["run", "-d", "--json", "alpine", "true"]);
     expect((JSON.parse(json.stdout) as Job).id).toMatch(ID_RE);
   });
@@ -241,6 +242,25 @@ describe.concurrent("ps, inspect, logs, labels, cancel", () => {
     const json = jsonLines((await hf(["stats", "--no-stream", "--json"])).stdout) as Array<Record<string, unknown>>;
     const mine = json.find((s) => s.jobId === running);
     expect(typeof mine?.memoryUsedBytes).toBe("number");
+  });
+
+  it("stats streams samples until the job ends", async () => {
+    const id = await detached("sleep 300");
+    await client.wait(id, { until: "RUNNING" });
+    const stats = spawnCli(cli, ["stats", id], { env: { HF_ENDPOINT: emu.url, HF_TOKEN: emu.token } });
+    let stdout = "";
+    stats.child.stdout?.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    // Two samples, then the job ends: the stream must end by itself.
+    await until(() => stdout, (s) => s.split(`${id}\t`).length > 2, 20_000);
+    await client.cancel(id);
+    const r = await stats.done;
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...rows] = r.stdout.trimEnd().split("\n");
+    expect(header?.startsWith("JOB ID\tCPU %")).toBe(true);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.every((row) => row.startsWith(`${id}\t`))).toBe(true);
   });
 });
 

@@ -61,15 +61,36 @@ describe("concurrency and batching", () => {
 
   it("serves the whole sweep with one list per tick, filtered by the sweep label", async () => {
     const fake = new FakeService({ outcome: () => ({ stage: "COMPLETED", runTicks: 2 }) });
-    const sweep = await fanOut(fake.client(), { params: range(20), job: () => spec(), concurrency: 20, pollIntervalMs: 20 });
+    const sweep = await fanOut(fake.client(), { params: range(20), job: () => spec(), concurrency: 20, pollIntervalMs: POLL });
     expect(sweep.summary.completed).toBe(20);
     expect(fake.count("inspect")).toBe(0);
-    // SCHEDULING -> RUNNING -> RUNNING -> COMPLETED: three passes (a fourth if creates straddle a tick).
-    expect(fake.count("list")).toBeGreaterThanOrEqual(3);
-    expect(fake.count("list")).toBeLessThanOrEqual(4);
+    // The last job created needs three passes (SCHEDULING -> RUNNING -> RUNNING -> COMPLETED), and
+    // each pass is one list for all twenty jobs: nothing more after the last create than those three.
+    const lastCreate = fake.requests.map((r) => r.kind).lastIndexOf("create");
+    expect(fake.requests.slice(lastCreate + 1).map((r) => r.kind)).toEqual(["list", "list", "list"]);
     for (const r of fake.requests.filter((q) => q.kind === "list")) {
       expect(r.path).toBe(`/api/jobs/${NS}?label=${SWEEP_LABEL}%3D${sweep.sweepId}`);
     }
+  });
+
+  it("sends each create exactly as client.run would, plus the sweep's labels and environment", async () => {
+    const fake = new FakeService();
+    await fanOut(fake.client(), {
+      params: [{ lr: 0.5 }],
+      job: (p) => spec({ flavor: "l4x1", timeout: "90m", env: { LR: String(p.lr) }, labels: { team: "ml" }, name: "train" }),
+      sweepId: "wire",
+      pollIntervalMs: POLL,
+    });
+    expect(fake.jobs[0]?.body).toEqual({
+      dockerImage: "python:3.12",
+      command: ["python", "-c", "print(1)"],
+      arguments: [],
+      environment: { LR: "0.5", JOB_INDEX: "0", JOB_COUNT: "1" },
+      flavor: "l4x1",
+      timeoutSeconds: 5400,
+      labels: { team: "ml", name: "train", [SWEEP_LABEL]: "wire", [INDEX_LABEL]: "0", [ATTEMPT_LABEL]: "1" },
+    });
+    expect(fake.requests.find((r) => r.kind === "create")?.path).toBe(`/api/jobs/${NS}`);
   });
 
   it("walks later list pages only while a tracked job is still unseen", async () => {

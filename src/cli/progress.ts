@@ -40,9 +40,9 @@ export class Progress {
     if (this.#timer) this.#draw();
   }
 
-  /** Clears the status line. */
+  /** Clears the status line (idempotent). */
   stop(): void {
-    if (!this.enabled) return;
+    if (!this.enabled || !this.#timer) return;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#sink.write("\r\x1b[K");

@@ -11,11 +11,11 @@
  * ```
  * @module
  */
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import type { App } from "./app.js";
 import { selectEngine } from "./container.js";
 import { onProcessExit } from "./exit-guard.js";

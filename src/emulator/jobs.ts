@@ -166,6 +166,7 @@ export class JobStore {
     if (this.closed || job.stage !== "SCHEDULING") return;
     job.setStage("RUNNING", null);
     let workDir: string | undefined;
+    let end: { stage: "COMPLETED" | "ERROR"; message: string | null; at?: Date } | undefined;
     try {
       workDir = await mkdtemp(join(this.deps.root, `${job.id}-`));
       await job.log.start(job.startedAt ?? new Date());
@@ -173,8 +174,7 @@ export class JobStore {
       const plan = this.plan(job, workDir);
       if (typeof plan === "string") {
         job.log.line(plan, new Date().toISOString());
-        await job.log.close();
-        if (job.is("RUNNING")) job.setStage("ERROR", plan);
+        end = { stage: "ERROR", message: plan };
         return;
       }
       const proc = new JobProcess(plan, job.log);
@@ -186,18 +186,22 @@ export class JobStore {
       this.live.delete(proc);
       clearTimeout(job.timeoutTimer);
       job.process = undefined;
-      if (outcome.kind === "spawn-error") job.log.line(outcome.message, outcome.exitedAt.toISOString());
-      // Logs are complete before the stage turns terminal, so a client that sees the end can read them all.
-      await job.log.close();
-      if (!job.is("RUNNING")) return;
-      if (outcome.kind === "spawn-error") job.setStage("ERROR", outcome.message, outcome.exitedAt);
-      else if (outcome.code === 0) job.setStage("COMPLETED", null, outcome.exitedAt);
-      else job.setStage("ERROR", `Job failed with exit code: ${outcome.code}`, outcome.exitedAt);
+      if (outcome.kind === "spawn-error") {
+        job.log.line(outcome.message, outcome.exitedAt.toISOString());
+        end = { stage: "ERROR", message: outcome.message, at: outcome.exitedAt };
+      } else if (outcome.code === 0) {
+        end = { stage: "COMPLETED", message: null, at: outcome.exitedAt };
+      } else {
+        end = { stage: "ERROR", message: `Job failed with exit code: ${outcome.code}`, at: outcome.exitedAt };
+      }
     } catch (error) {
-      if (job.is("RUNNING")) job.setStage("ERROR", `The emulator could not run the job: ${(error as Error).message}`);
+      end = { stage: "ERROR", message: `The emulator could not run the job: ${(error as Error).message}` };
     } finally {
       await job.log.close().catch(() => {});
       if (workDir !== undefined) await rm(workDir, { recursive: true, force: true }).catch(() => {});
+      // Published last, so that a client seeing the end finds every log line on disk and the
+      // working directory gone. Cancel and timeout have set their stage already.
+      if (end && job.is("RUNNING")) job.setStage(end.stage, end.message, end.at);
     }
   }
 

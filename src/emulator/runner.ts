@@ -98,7 +98,7 @@ export class JobProcess {
       this.child.on("close", () => {
         const ts = new Date().toISOString();
         for (const splitter of splitters) splitter.end((line) => sink.line(line, ts));
-        if (exit) resolve({ kind: "exit", code: exit.code, exitedAt: exit.at });
+        if (exit && !spawnError) resolve({ kind: "exit", code: exit.code, exitedAt: exit.at });
         else
           resolve({
             kind: "spawn-error",

@@ -60,36 +60,58 @@ export function toDate(text: string): Date | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
-// Lines of a log share their minute: the epoch of the last `YYYY-MM-DDTHH:MM` is kept.
-let minuteKey = "";
+// Lines of a log share their minute: the epoch of the last `YYYY-MM-DDTHH:MM` is kept, keyed by
+// its digits as a number (comparing strings costs more than the rest of the parse).
+let minuteId = -1;
 let minuteMs = 0;
-const MINUTE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 
-/** Milliseconds of `YYYY-MM-DDTHH:MM:SS[.fraction]Z`; other forms go to `Date.parse`. */
+/** Milliseconds of `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (hour < 24); other forms go to `Date.parse`. */
 function parseIsoUtc(text: string): number {
   const last = text.length - 1;
-  if (last < 19 || text.charCodeAt(last) !== 90 /* Z */ || text.charCodeAt(16) !== 58 /* : */) return Date.parse(text);
-  if (minuteKey === "" || !matches(text, 0, minuteKey)) {
-    const key = text.slice(0, 16);
-    const base = MINUTE_RE.test(key) ? Date.parse(`${key}:00Z`) : Number.NaN;
-    if (Number.isNaN(base)) return Date.parse(text);
-    minuteKey = key;
+  if (
+    last < 19 ||
+    text.charCodeAt(last) !== 90 /* Z */ ||
+    text.charCodeAt(4) !== 45 /* - */ ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    text.charCodeAt(16) !== 58
+  ) {
+    return Date.parse(text);
+  }
+  const century = digits(text, 0);
+  const year = digits(text, 2);
+  const month = digits(text, 5);
+  const day = digits(text, 8);
+  const hour = digits(text, 11);
+  const minute = digits(text, 14);
+  const second = digits(text, 17);
+  if (century < 0 || year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || second < 0 || second > 59) {
+    return Date.parse(text);
+  }
+  const id = ((((century * 100 + year) * 100 + month) * 100 + day) * 100 + hour) * 100 + minute;
+  if (id !== minuteId) {
+    const base = Date.parse(`${text.slice(0, 16)}:00Z`); // validates the calendar (month 13 → NaN)
+    if (Number.isNaN(base)) return base;
+    minuteId = id;
     minuteMs = base;
   }
-  const s1 = text.charCodeAt(17) - 48;
-  const s2 = text.charCodeAt(18) - 48;
-  if (s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return Date.parse(text);
   let ms = 0;
   if (last > 19) {
-    // `.` then at least one digit; digits past the third are checked, then truncated (as V8 does).
+    // `.` and at least one digit; digits past the third are checked, then dropped (as V8 does).
     if (text.charCodeAt(19) !== 46 /* . */ || last === 20) return Date.parse(text);
-    let scale = 100;
     for (let i = 20; i < last; i++) {
       const digit = text.charCodeAt(i) - 48;
       if (digit < 0 || digit > 9) return Date.parse(text);
-      ms += digit * scale;
-      scale = scale > 1 ? scale / 10 : 0;
+      if (i < 23) ms += digit * (i === 20 ? 100 : i === 21 ? 10 : 1);
     }
   }
-  return minuteMs + (s1 * 10 + s2) * 1000 + ms;
+  return minuteMs + second * 1000 + ms;
+}
+
+/** The two decimal digits at `at` as a number, or -1. */
+function digits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }

@@ -100,10 +100,14 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
     });
   };
 
+  // Getting hardware can take minutes: say so on a terminal until the first line arrives.
+  const progress = ctx.progress();
+  progress.update(`Job ${job.id} is starting`);
   let final: Job | undefined;
   try {
     const stream = ctx.client.logs(ref, { follow: true, signal: stop.signal });
     for await (const line of stream) {
+      progress.stop();
       // While the question is on screen, hold the log back (it would scroll the prompt away).
       if (asking) await asking;
       if (ctx.mode === "json") ctx.out.json({ timestamp: line.timestamp?.toISOString() ?? null, text: ctx.maskKnown(line.text) });
@@ -114,6 +118,7 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
   } catch (error) {
     if (!(detached && isAbortError(error))) throw error;
   } finally {
+    progress.stop();
     ctx.interruptHandler = undefined;
   }
   if (detached || !final) return detachFrom(ctx, job);

@@ -76,6 +76,8 @@ export const waitCommand: CommandSpec = {
         ctx.client.wait(ref, {
           signal: ctx.signal,
           timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+          // A person is waiting: check at least every 5 s (the SDK backs off to 10 s).
+          maxPollIntervalMs: 5000,
           onStatus: (job: Job) => {
             stages.set(ref, job.status.stage);
             show();
@@ -165,20 +167,23 @@ export const statsCommand: CommandSpec = {
     };
     const sampleOf = (ref: string, sample: MetricSample): StatsRow => ({ jobId: ref.split("/").pop() ?? ref, ...sample });
     if (once) {
-      const rows: StatsRow[] = [];
-      for (const ref of ids) {
-        for await (const sample of ctx.client.metrics(ref, { signal: ctx.signal })) {
-          rows.push(sampleOf(ref, sample));
-          break;
-        }
-      }
-      print(rows, true);
+      // One sample each, fetched side by side; a job that ends meanwhile is noticed within 2 s.
+      const rows = await Promise.all(
+        ids.map(async (ref) => {
+          for await (const sample of ctx.client.metrics(ref, { signal: ctx.signal, statusCheckMs: 2000 })) return sampleOf(ref, sample);
+          return undefined;
+        }),
+      );
+      print(
+        rows.filter((r): r is StatsRow => r !== undefined),
+        true,
+      );
       return EXIT.OK;
     }
     let header = true;
     await Promise.all(
       ids.map(async (ref) => {
-        for await (const sample of ctx.client.metrics(ref, { signal: ctx.signal })) {
+        for await (const sample of ctx.client.metrics(ref, { signal: ctx.signal, statusCheckMs: 2000 })) {
           print([sampleOf(ref, sample)], header);
           header = false;
         }
