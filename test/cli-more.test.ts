@@ -14,6 +14,7 @@ import { ROOT } from "../src/cli/commands/index.js";
 import { runCli as dispatch } from "../src/cli/dispatch.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.js";
 import type { ScheduledJob } from "../src/scheduled.js";
+import type { Job } from "../src/types.js";
 import { baseEnv, buildCli, type CliResult, jsonLines, type RunOptions, runCli, spawnCli, until } from "./fixtures/cli/helpers.js";
 
 let emu: Emulator;
@@ -176,6 +177,24 @@ describe.concurrent("sweep", () => {
     expect((await client.inspect(ids[1] as string)).status.stage).toBe("ERROR");
   });
 
+  it("Ctrl-C cancels the jobs in flight and exits 130", async () => {
+    const args = ["sweep", "--json", "-l", "case=sweep-sigint", "--param", "n=1,2", "alpine", "sleep", "300"];
+    const run = spawnCli(cli, args, { env: { HF_ENDPOINT: emu.url, HF_TOKEN: emu.token } });
+    const listRunning = () => client.list({ stage: "RUNNING", labels: { case: "sweep-sigint" } }).toArray();
+    let running: Job[] = [];
+    for (let i = 0; i < 400 && running.length < 2; i++) {
+      running = await listRunning();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(running).toHaveLength(2);
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    const results = jsonLines(r.stdout) as Array<{ outcome: string }>;
+    expect(results.map((x) => x.outcome)).toEqual(["canceled", "canceled"]);
+    for (const job of running) expect((await client.wait(job.id)).status.stage).toBe("CANCELED");
+  });
+
   it("--dry-run launches nothing; without axes it is a usage error", async () => {
     const r = await hf(["sweep", "--dry-run", "--json", "--param", "a=1,2,3", "alpine", "echo", "{a}"]);
     expect(r.code, r.stderr).toBe(0);
@@ -257,7 +276,7 @@ describe("--help", () => {
     const [viaFlag, viaHelp, afterImage] = await Promise.all([
       runCli(cli, ["scheduled", "uv", "run", "--help"]),
       runCli(cli, ["help", "ps"]),
-      hf(["run", "alpine", "echo", "--help"]),
+      hf(["run", "alpine", "printf", "%s\\n", "--help"]),
     ]);
     expect(viaFlag.stdout).toMatch(/^Usage: hf-jobs scheduled uv run/);
     expect(viaHelp.stdout).toMatch(/^Usage: hf-jobs ps/);

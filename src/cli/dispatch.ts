@@ -5,6 +5,7 @@
  */
 import { GLOBAL_OPTIONS, parseCommandArgs, splitArgs } from "./args.js";
 import { type CommandSpec, commandHelp, type GroupSpec, groupHelp } from "./command.js";
+import { redact } from "../internal/redact.js";
 import { Context, type GlobalOptions, globalOptions, type Io } from "./context.js";
 import { EXIT, exitCodeForError, UsageError } from "./exit.js";
 
@@ -66,17 +67,14 @@ export async function runCli(root: GroupSpec, argv: readonly string[], io: Io, r
     const code = exitCodeForError(error);
     const where = path.join(" ");
     let message = errorMessage(error, code);
-    if (ctx) {
-      await ctx.token().catch(() => undefined);
-      message = ctx.redact(message);
-    } else {
-      message = new Context(io, global ?? { verbose: false, quiet: false, json: false }, runtime.signal).redact(message);
-    }
+    if (ctx) await ctx.token().catch(() => undefined);
+    const mask = (text: string) => (ctx ? ctx.redact(text) : redact(text, global?.token ? [global.token] : []));
+    message = mask(message);
     if (code === EXIT.INTERRUPTED && !message) return code;
     const hint = error instanceof UsageError ? ` (see ${where} --help)` : "";
     io.stderr.write(`${where}: ${message}${hint}\n`);
     if (code === EXIT.INTERNAL && io.env.DEBUG && error instanceof Error && error.stack) {
-      io.stderr.write(`${ctx ? ctx.redact(error.stack) : error.stack}\n`);
+      io.stderr.write(`${mask(error.stack)}\n`);
     }
     return code;
   }

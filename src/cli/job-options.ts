@@ -4,7 +4,7 @@
  * @module
  */
 import type { Volume } from "../types.js";
-import { csv, flag, list, type OptionDefs, type OptionValues, str } from "./args.js";
+import { csv, list, type OptionDefs, type OptionValues, str } from "./args.js";
 import { buildEnvAndSecrets, type EnvContext } from "./env.js";
 import { UsageError } from "./exit.js";
 
@@ -145,9 +145,4 @@ export function parseVolume(text: string): Volume {
   if (path.length > 0) volume.path = path.join("/");
   if (mode !== undefined) volume.readOnly = mode === "ro";
   return volume;
-}
-
-/** Our boolean flags on `run`. */
-export function runFlags(values: OptionValues): { ssh: boolean; detach: boolean } {
-  return { ssh: flag(values, "ssh"), detach: flag(values, "detach") };
 }

@@ -51,8 +51,3 @@ function acceleratorText(h: Hardware): string {
   const model = [a.manufacturer, a.model].filter(Boolean).join(" ");
   return `${a.quantity ?? 1}x ${model}${a.vram ? ` (${a.vram})` : ""}`.trim();
 }
-
-/** JSON form of a job: the SDK's `Job` (dates as ISO strings). */
-export function jobJson(job: Job): unknown {
-  return job;
-}

@@ -67,9 +67,11 @@ function printDetached(ctx: Context, job: Job): void {
   if (ctx.mode === "table") ctx.info(`View at ${job.url}; follow with: hf-jobs logs -f ${job.id}`);
 }
 
-function detachFrom(ctx: Context, job: Job): number {
+/** Leaves the job running: its id on stdout (unless -q already printed it), a hint on stderr, exit 130. */
+function detachFrom(ctx: Context, job: Job, idPrinted = false): number {
   ctx.warn(`Detached: job ${job.id} keeps running. Follow it with: hf-jobs logs -f ${job.namespace}/${job.id}`);
-  ctx.out.line(job.id);
+  if (ctx.mode === "json") ctx.out.json({ id: job.id, namespace: job.namespace, detached: true });
+  else if (!idPrinted) ctx.out.line(job.id);
   return EXIT.INTERRUPTED;
 }
 
@@ -121,7 +123,7 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
     progress.stop();
     ctx.interruptHandler = undefined;
   }
-  if (detached || !final) return detachFrom(ctx, job);
+  if (detached || !final) return detachFrom(ctx, job, ctx.mode === "quiet");
   return report(ctx, final);
 }
 

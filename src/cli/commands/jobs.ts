@@ -5,10 +5,9 @@
 import type { Job, ListOptions } from "../../types.js";
 import { csv, flag, int, list } from "../args.js";
 import type { CommandSpec } from "../command.js";
-import type { Context } from "../context.js";
 import { EXIT, UsageError } from "../exit.js";
 import { parseLabels } from "../job-options.js";
-import { hardwareColumns, jobColumns, outcomeColumns } from "../views.js";
+import { hardwareColumns, jobColumns } from "../views.js";
 
 /** Jobs ids given on the command line (at least one). */
 export function refs(positionals: string[], what = "JOB_ID"): string[] {
@@ -143,8 +142,3 @@ export const hardwareCommand: CommandSpec = {
     return EXIT.OK;
   },
 };
-
-/** Helper shared by commands that print the outcome of jobs. */
-export function printOutcomes(ctx: Context, jobs: Job[]): void {
-  ctx.out.rows(jobs, outcomeColumns(), { id: (j) => j.id, json: (j) => j });
-}

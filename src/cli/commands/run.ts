@@ -14,6 +14,8 @@ import { launch } from "./follow.js";
 const OUTCOME_HELP = `Without -d the logs are streamed and the exit code is the job's outcome: 0 COMPLETED,
 1 ERROR, 3 CANCELED, 4 stopped by its timeout, 5 DELETED (see docs/cli.md). Ctrl-C asks whether to
 cancel the job or detach; without a terminal it detaches, prints the job id and exits 130.
+-q prints the job id instead of the logs; --json prints each log line as a JSON object, then the
+final job.
 
 Options of hf-jobs go BEFORE the image; everything after the image belongs to the job, unchanged
 (-c, -q, --json, ... included). A "--" right before or after the image is a separator.`;

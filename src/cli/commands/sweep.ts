@@ -12,7 +12,7 @@ import type { RunSpec } from "../../types.js";
 import { csv, flag, int, list, type ParsedArgs, str } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import type { Context } from "../context.js";
-import { EXIT, exitCodeForStage, UsageError } from "../exit.js";
+import { EXIT, exitCodeForError, exitCodeForStage, UsageError } from "../exit.js";
 import { JOB_OPTIONS, JOB_OPTIONS_HELP } from "../job-options.js";
 import { runSpecFrom } from "./run.js";
 
@@ -55,14 +55,22 @@ export function itemSpec(base: RunSpec, params: Params): RunSpec {
   return spec;
 }
 
-/** Exit code of a sweep: 0 when every item is ok, else that of the first item that is not. */
+/**
+ * Exit code of a sweep: 0 when every item is ok, else that of the first item that is not: its
+ * job's final stage; 8 or 9 when it could not be launched (API or network); 1 when it was never
+ * started (--fail-fast, --max-cost). 130 after Ctrl-C.
+ */
 function sweepExitCode(result: FanOutResult<Params>): number {
   if (result.summary.stoppedBy === "aborted") return EXIT.INTERRUPTED;
   for (const r of result.results) {
     if (r.ok) continue;
     if (r.stage) return exitCodeForStage(r.stage, r.job?.status.message);
     if (r.outcome === "canceled") return EXIT.JOB_CANCELED;
-    return r.error && /budget/i.test(r.error.message) ? EXIT.JOB_ERROR : EXIT.JOB_ERROR;
+    if (r.outcome === "failed" && r.error && !r.job) {
+      const code = exitCodeForError(r.error);
+      if (code === EXIT.API || code === EXIT.NETWORK) return code;
+    }
+    return EXIT.JOB_ERROR;
   }
   return EXIT.OK;
 }
