@@ -192,7 +192,7 @@ async function poll(client: JobsClient, group: JobGroup, options: WaitAllOptions
       } else if (seen !== undefined || !selector) {
         if (list.every((e) => e.done)) return list.map((e) => e.job as Job);
       }
-      interval = changed ? settings.pollIntervalMs : Math.min(interval * 1.5, settings.maxPollIntervalMs);
+      interval = changed ? settings.pollIntervalMs : Math.min(Math.round(interval * 1.5), settings.maxPollIntervalMs);
       await sleep(interval, signal);
     }
   } catch (error) {

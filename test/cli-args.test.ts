@@ -10,7 +10,9 @@ import { EXIT, exitCodeForError, exitCodeForStage, UsageError } from "../src/cli
 import { JOB_OPTIONS, parseLabels, parseVolume, RUN_ONLY_OPTIONS } from "../src/cli/job-options.js";
 import { Output, outputMode, renderTable, shellJoin } from "../src/cli/output.js";
 import { Progress } from "../src/cli/progress.js";
+import { askInterrupt } from "../src/cli/commands/follow.js";
 import { itemSpec, parseParams, substitute } from "../src/cli/commands/sweep.js";
+import { PassThrough } from "node:stream";
 
 const RUN = { ...GLOBAL_OPTIONS, ...JOB_OPTIONS, ...RUN_ONLY_OPTIONS };
 
@@ -257,5 +259,31 @@ describe("sweep parameters", () => {
       { lr: "0.1", flavor: "l4x1" },
     );
     expect(spec).toMatchObject({ command: ["train", "--lr=0.1"], env: { TAG: "run-0.1", lr: "0.1" }, name: "n-0.1", flavor: "l4x1" });
+  });
+});
+
+describe("the Ctrl-C question", () => {
+  async function answer(text: string | null): Promise<string> {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = "";
+    output.on("data", (d: Buffer) => {
+      shown += d.toString();
+    });
+    const choice = askInterrupt(input, output, "abc123");
+    if (text === null) input.end();
+    else input.write(text);
+    const result = await choice;
+    expect(shown).toContain("Job abc123 is still running. [c]ancel it, [d]etach (it keeps running) or [r]esume?");
+    return result;
+  }
+
+  it("maps the answer; the end of input means detach", async () => {
+    expect(await answer("c\n")).toBe("cancel");
+    expect(await answer("Cancel\n")).toBe("cancel");
+    expect(await answer("d\n")).toBe("detach");
+    expect(await answer("\n")).toBe("continue");
+    expect(await answer("r\n")).toBe("continue");
+    expect(await answer(null)).toBe("detach");
   });
 });

@@ -162,6 +162,7 @@ describe.concurrent("sweep", () => {
       { x: "2", flavor: "cpu-upgrade" },
     ]);
     expect(results.every((x) => x.ok && x.stage === "COMPLETED")).toBe(true);
+    expect(r.stderr).not.toContain("\r"); // no progress drawn without a terminal
     const last = results[3] as (typeof results)[number];
     const job = await client.inspect(last.jobId);
     expect(job.flavor).toBe("cpu-upgrade");

@@ -4,6 +4,9 @@
  * cancel, wait, stats, hardware, labels, exit codes by outcome, -q and --json, options forwarded
  * to the job unchanged, errors, and Ctrl-C during a foreground run.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobsClient } from "../src/client.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.js";
@@ -95,6 +98,37 @@ describe.concurrent("run", () => {
     expect(job.secretNames).toEqual(["SECRET_V"]);
     expect(job.labels).toEqual({ team: "ml", name: "greeter" });
     expect(job.timeoutSeconds).toBe(300);
+    // -s HF_TOKEN forwards the CLI's own token as a secret; the log shows it masked.
+    const token = await hf(["run", "-s", "HF_TOKEN", "alpine", "sh", "-c", 'echo "t=$HF_TOKEN"']);
+    expect(token.stdout).toBe("t=***\n");
+    expect(token.stderr).not.toContain(emu.token);
+  });
+
+  it("sends env and secrets files, volumes, exposed ports and SSH", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hf-jobs-cli-env-"));
+    try {
+      writeFileSync(join(dir, "job.env"), 'export MODE=train\n# comment\nQUOTED="a b"\nFROM_SHELL\n');
+      writeFileSync(join(dir, "job.secrets"), "API_KEY=k-123456\n");
+      const r = await hf(
+        [
+          "run", "-d", "--env-file", "job.env", "--secrets-file", "job.secrets", "-e", "MODE=eval", "-s", "HF_TOKEN",
+          "-v", "hf://datasets/org/ds/sub:/data:ro", "-v", "hf://me/model:/m", "--expose", "8000,8001", "--ssh", "alpine", "true",
+        ],
+        { cwd: dir, env: { FROM_SHELL: "shell value" } },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const job = await client.inspect(r.stdout.trim());
+      expect(job.env).toEqual({ MODE: "eval", QUOTED: "a b", FROM_SHELL: "shell value" });
+      expect(job.secretNames.sort()).toEqual(["API_KEY", "HF_TOKEN"]);
+      expect(job.volumes).toEqual([
+        { type: "dataset", source: "org/ds", mountPath: "/data", readOnly: true, path: "sub" },
+        { type: "model", source: "me/model", mountPath: "/m" },
+      ]);
+      expect(job.status.exposeUrls).toHaveLength(2);
+      expect(job.status.sshUrl).toMatch(/^ssh:\/\//);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits by outcome: 1 for ERROR, 4 for a timeout, with the status message on stderr", async () => {
@@ -268,7 +302,9 @@ describe.concurrent("wait", () => {
   it("exits 0 when every job COMPLETED, else the code of the first that did not", async () => {
     const ok = await detached("true");
     const bad = await detached("exit 2");
-    expect((await hf(["wait", ok])).code).toBe(0);
+    const waited = await hf(["wait", ok]);
+    expect(waited.code).toBe(0);
+    expect(waited.stderr).toBe(""); // no progress drawn without a terminal
     const both = await hf(["wait", "-q", ok, bad]);
     expect(both.code).toBe(1);
     expect(both.stdout).toBe(`${ok}\n${bad}\n`);
@@ -328,6 +364,9 @@ describe.concurrent("errors", () => {
     const missing = await hf(["inspect", "0123456789abcdef01234567"]);
     expect(missing.code).toBe(8);
     expect(oneLine(missing)).toMatch(/404/);
+    const forbidden = await hf(["ps", "--namespace", "someone-else"]);
+    expect(forbidden.code).toBe(8);
+    expect(oneLine(forbidden)).toMatch(/403/);
     const refused = await hf(["ps"], { env: { HF_ENDPOINT: "http://127.0.0.1:9" } });
     expect(refused.code).toBe(9);
     oneLine(refused);

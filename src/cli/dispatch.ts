@@ -3,9 +3,9 @@
  * error into one line on stderr (redacted, no stack trace) and an exit code.
  * @module
  */
+import { redact } from "../internal/redact.js";
 import { GLOBAL_OPTIONS, parseCommandArgs, splitArgs } from "./args.js";
 import { type CommandSpec, commandHelp, type GroupSpec, groupHelp } from "./command.js";
-import { redact } from "../internal/redact.js";
 import { Context, type GlobalOptions, globalOptions, type Io } from "./context.js";
 import { EXIT, exitCodeForError, UsageError } from "./exit.js";
 

@@ -78,13 +78,17 @@ function detachFrom(ctx: Context, job: Job, idPrinted = false): number {
 /** Streams a job's logs until it ends; returns the exit code of its outcome. */
 export async function follow(ctx: Context, job: Job): Promise<number> {
   const ref = `${job.namespace}/${job.id}`;
+  await ctx.token(); // known to the masking of log lines, should the job print it
   if (ctx.mode === "quiet") ctx.out.line(job.id);
   ctx.info(`Job ${job.id} started: ${job.url}`);
   const stop = new AbortController();
   let detached = false;
   let asking: Promise<void> | undefined;
+  // Getting hardware can take minutes: say so on a terminal until the first line arrives.
+  const progress = ctx.progress();
   ctx.interruptHandler = () => {
     if (asking) return; // the prompt handles a second Ctrl-C itself
+    progress.stop();
     if (!ctx.interactive) {
       detached = true;
       stop.abort();
@@ -102,8 +106,6 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
     });
   };
 
-  // Getting hardware can take minutes: say so on a terminal until the first line arrives.
-  const progress = ctx.progress();
   progress.update(`Job ${job.id} is starting`);
   let final: Job | undefined;
   try {

@@ -105,6 +105,9 @@ async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
   // --flavor is an axis here, not a single value: keep it out of the base spec.
   const base = await runSpecFrom(ctx, { ...parsed, values: { ...parsed.values, flavor: undefined } });
   const params = grid(axes) as Params[];
+  const maxCost = str(parsed.values, "max-cost");
+  const maxCostUsd = maxCost === undefined ? undefined : Number(maxCost);
+  if (maxCostUsd !== undefined && !Number.isFinite(maxCostUsd)) throw new UsageError(`--max-cost expects a number of US dollars, got "${maxCost}"`);
   const progress = ctx.progress();
   let done = 0;
   let failed = 0;
@@ -112,6 +115,7 @@ async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
   const show = () => progress.update(`Sweep: ${done}/${params.length} done, ${running} running${failed ? `, ${failed} failed` : ""}`);
   const onProgress = (event: FanOutEvent<Params>) => {
     if (event.type === "launched") running += 1;
+    if (event.type === "retried") running = Math.max(0, running - 1); // its next launch counts again
     if (event.type === "finished") {
       done += 1;
       if (event.result.job) running = Math.max(0, running - 1);
@@ -121,11 +125,8 @@ async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
     if (event.type === "skipped") done += 1;
     show();
   };
-  show();
-  const maxCost = str(parsed.values, "max-cost");
-  const maxCostUsd = maxCost === undefined ? undefined : Number(maxCost);
-  if (maxCostUsd !== undefined && !Number.isFinite(maxCostUsd)) throw new UsageError(`--max-cost expects a number of US dollars, got "${maxCost}"`);
   let result: FanOutResult<Params>;
+  show();
   try {
     result = await fanOut<Params>(ctx.client, {
       params,
