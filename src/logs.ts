@@ -13,8 +13,6 @@ import type { JobsClient } from "./client.js";
 import { ValidationError } from "./errors.js";
 import { BatchStream } from "./internal/batch-stream.js";
 import { type LogLine, toLogLine } from "./internal/log-line.js";
-export type { ReconnectOptions } from "./internal/follow.js";
-export type { LogLine } from "./internal/log-line.js";
 import {
   type ReconnectOptions,
   type ReconnectPolicy,
@@ -31,6 +29,9 @@ import { isTerminal } from "./parse.js";
 import { parseJobRef } from "./spec.js";
 import type { Job } from "./types.js";
 
+export type { ReconnectOptions } from "./internal/follow.js";
+export type { LogLine } from "./internal/log-line.js";
+
 /** Options of {@link JobsClient.logs}. */
 export interface LogsOptions {
   /** Keep streaming until the job is terminal and its lines are drained; default `false` (snapshot). */
@@ -41,7 +42,7 @@ export interface LogsOptions {
   signal?: AbortSignal;
   /** Namespace of the job, when the reference is a bare id; default the client's. */
   namespace?: string;
-  /** Snapshot: silence (no line) that ends it; default 5000 ms. */
+  /** Snapshot: silence (no line; keep-alives do not count) that ends it; default 5000 ms. Also ends the last read of a finished job. */
   idleTimeoutMs?: number;
   /** Follow: silence after which the job's stage is checked; default 2000 ms, doubling while nothing happens. */
   statusCheckMs?: number;
@@ -51,7 +52,7 @@ export interface LogsOptions {
   drainMs?: number;
   /** Follow: no byte at all (keep-alives included) for this long means a dead connection; default 120 000 ms. */
   deadConnectionMs?: number;
-  /** Follow: reconnection backoff and limit. */
+  /** Reconnection backoff and limit, after a dropped or dead connection (defaults 1, 2, 4, 8, 10 s; 5 failures). */
   reconnect?: ReconnectOptions;
 }
 
@@ -228,6 +229,7 @@ const JOB_STARTED = "===== Job started";
  * next connection (sent without `tail`, which would shift) skips the replay up to the last line
  * delivered, found by its raw event (text and timestamp), or stops skipping at the first event
  * stamped later than it.
+ * @internal
  */
 export class ReplayCursor {
   readonly #tail: number | undefined;

@@ -69,13 +69,24 @@ describe("readSse", () => {
     expect(events).toEqual([{ id: undefined, event: "metric", data: "a\nb" }]);
   });
 
-  it("delivers a last event that lacks its blank line when the stream ends", async () => {
+  it("drops an event cut short by the end of the body, as the SSE spec says", async () => {
+    for (const tail of ['data: {"data":"tw', "data: last", "data: last\n"]) {
+      const stream = controlled();
+      stream.push(`data: first\n\n${tail}`);
+      stream.end();
+      const data = [];
+      for await (const batch of readSse(stream.body, { idleTimeoutMs: NEVER })) data.push(...batch.map((e) => e.data));
+      expect(data).toEqual(["first"]);
+    }
+  });
+
+  it("dispatches a last event whose blank line is a bare CR at the very end of the body", async () => {
     const stream = controlled();
-    stream.push("data: first\n\ndata: last");
+    stream.push("data: a\r\rdata: b\r\r");
     stream.end();
     const data = [];
     for await (const batch of readSse(stream.body, { idleTimeoutMs: NEVER })) data.push(...batch.map((e) => e.data));
-    expect(data).toEqual(["first", "last"]);
+    expect(data).toEqual(["a", "b"]);
   });
 
   it("returns 'idle' when no byte arrives for idleTimeoutMs", async () => {

@@ -51,6 +51,7 @@ export async function* readSse(
   let silentFor = 0;
   let quietFor = 0;
   let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  let lastChunk = "";
   let finished = false;
   const timer = new Deadline();
   try {
@@ -73,13 +74,21 @@ export async function* readSse(
       pending = undefined;
       if (result.done) {
         finished = true;
-        // A last event without its blank line is still an event: the stream is over.
-        parser.feed(`${decoder.decode()}\n\n`);
+        // An event is complete only at its blank line: one cut short by the end of the body is
+        // dropped (SSE spec), never yielded half-read, nor counted by a follow as delivered. But
+        // a final CR is a whole line end, which the parser holds back in case LF follows.
+        const rest = decoder.decode();
+        if (rest !== "") parser.feed(rest);
+        if ((rest || lastChunk).endsWith("\r")) parser.feed("\n");
         if (batch.length > 0) yield batch;
         return "end";
       }
       silentFor = 0;
-      parser.feed(decoder.decode(result.value, { stream: true }));
+      const text = decoder.decode(result.value, { stream: true });
+      if (text !== "") {
+        lastChunk = text;
+        parser.feed(text);
+      }
       if (batch.length > 0) {
         const out = batch;
         batch = [];
