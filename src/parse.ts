@@ -6,18 +6,21 @@ import { TERMINAL_STAGES } from "./schemas.js";
 import type { EntityWire, HardwareWire, JobWire, WhoamiWire } from "./schemas.js";
 import type { Entity, Hardware, Job, JobStage, TerminalJobStage, Volume, WhoAmI } from "./types.js";
 
-function date(value: string | null | undefined): Date | undefined {
+/** Parses an ISO date; missing or invalid gives undefined. @internal */
+export function date(value: string | null | undefined): Date | undefined {
   if (!value) return undefined;
   const parsed = new Date(value);
   return Number.isNaN(parsed.getTime()) ? undefined : parsed;
 }
 
-function defined<T extends object>(value: T): T {
+/** Drops the keys whose value is undefined, so printed objects stay short. @internal */
+export function defined<T extends object>(value: T): T {
   for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
   return value;
 }
 
-function entity(value: EntityWire | null | undefined): Entity | undefined {
+/** Converts an owner/initiator entity. @internal */
+export function entity(value: EntityWire | null | undefined): Entity | undefined {
   if (!value) return undefined;
   return defined({ id: value.id, name: value.name, type: value.type, avatarUrl: value.avatarUrl });
 }

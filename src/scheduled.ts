@@ -8,7 +8,8 @@ import { z } from "zod";
 import type { JobRequestOptions, JobsClient } from "./client.js";
 import { type ApiError, ConflictError, ResponseValidationError, ValidationError } from "./errors.js";
 import { PagedList, nextLink } from "./pagination.js";
-import { type EntityWire, JobWire, type ScheduledJobCreateWire, ScheduledJobWire } from "./schemas.js";
+import { date, defined, entity } from "./parse.js";
+import { JobWire, type ScheduledJobCreateWire, ScheduledJobWire } from "./schemas.js";
 import { buildJobSpec, parseJobRef, validateLabels } from "./spec.js";
 import type { Arch, Entity, Flavor, Job, JobSpecInput, RequestOptions, RunSpec, Volume } from "./types.js";
 import { type UvSpec, buildUvRunSpec } from "./uv.js";
@@ -272,22 +273,6 @@ function cronValue(field: CronField, text: string, fail: (detail: string) => nev
 
 // ---------------------------------------------------------------------------------------------
 // Wire conversion
-
-function date(value: string | null | undefined): Date | undefined {
-  if (!value) return undefined;
-  const parsed = new Date(value);
-  return Number.isNaN(parsed.getTime()) ? undefined : parsed;
-}
-
-function defined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
-  return value;
-}
-
-function entity(value: EntityWire | null | undefined): Entity | undefined {
-  if (!value) return undefined;
-  return defined({ id: value.id, name: value.name, type: value.type, avatarUrl: value.avatarUrl });
-}
 
 /**
  * Converts a scheduled job from the wire. Tolerant (reference §17.2): the timeout may be called

@@ -1,0 +1,110 @@
+// `npm run bench`: every figure of docs/benchmarks.md, measured side by side on this machine
+// against the local emulator on 127.0.0.1, printed as a table with ratios (stdout) and saved as
+// JSON in bench/results/<timestamp>.json. Progress goes to stderr. Needs a build (`npm run build`).
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { benchFanOut } from "./fanout.mjs";
+import { BENCH_DIR, ROOT, fmtBytes, fmtInt, fmtMs, fmtRatio, progress, settings, table } from "./lib.mjs";
+import { benchLogs } from "./logs.mjs";
+import { benchMemory } from "./memory.mjs";
+import { benchOverhead } from "./overhead.mjs";
+import { benchPackage } from "./package.mjs";
+
+if (!existsSync(join(ROOT, "dist", "index.js")) || !existsSync(join(ROOT, "dist", "emulator.js"))) {
+  throw new Error("dist/ is missing: run `npm run build` first (`npm run bench` does)");
+}
+
+// Quiet first (imports), the long streams next, the process-heavy sweep last.
+const SCENARIOS = [
+  ["package", benchPackage],
+  ["overhead", benchOverhead],
+  ["logs", benchLogs],
+  ["memory", benchMemory],
+  ["fanout", benchFanOut],
+];
+
+const startedAt = new Date();
+const results = {};
+for (const [name, run] of SCENARIOS) {
+  if (settings.only.length > 0 && !settings.only.includes(name)) continue;
+  const t0 = performance.now();
+  progress(`${name}: start`);
+  results[name] = await run();
+  progress(`${name}: done in ${fmtMs(performance.now() - t0)}`);
+}
+
+const machine = {
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  cpu: cpus()[0]?.model ?? "unknown",
+  cpus: availableParallelism(),
+  memory: fmtBytes(totalmem()),
+};
+
+// --- the table ---------------------------------------------------------------------------------
+const rows = [["scenario", "metric", "@org/hf-jobs", "baseline", "baseline value", "ratio"]];
+const notes = [];
+
+if (results.logs) {
+  const { readers, lines, wireBytes, runs } = results.logs;
+  const scenario = `log streaming, ${fmtInt(lines)} lines (${fmtBytes(wireBytes)} SSE), median of ${runs}`;
+  for (const other of ["bare", "hub"]) {
+    const r = readers[other];
+    rows.push([scenario, "lines/s (higher is better)", fmtInt(readers.sdk.linesPerSec), r.label, fmtInt(r.linesPerSec), fmtRatio(readers.sdk.linesPerSec / r.linesPerSec)]);
+    rows.push([scenario, "MB/s of SSE (higher is better)", readers.sdk.mbPerSec.toFixed(1), r.label, r.mbPerSec.toFixed(1), fmtRatio(readers.sdk.mbPerSec / r.mbPerSec)]);
+  }
+  const ratio = results.logs.ratioVsBare;
+  notes.push(
+    ratio >= results.logs.target
+      ? `log streaming: client.logs runs at ${fmtRatio(ratio)} the bare baseline: meets the target (>= ${results.logs.target}x).`
+      : `log streaming: MISSES THE TARGET: client.logs runs at ${fmtRatio(ratio)} the bare baseline (target >= ${results.logs.target}x).`,
+  );
+}
+
+if (results.memory) {
+  const m = results.memory;
+  const scenario = `memory, following a ${fmtBytes(m.logBytes)} log`;
+  rows.push([scenario, "peak RSS of the follower", fmtBytes(m.peakRss), "RSS at start / at 10% of the log", `${fmtBytes(m.startRss)} / ${fmtBytes(m.rssAtTenth)}`, ""]);
+  rows.push([scenario, "RSS slope (MB per 100 MB of log)", m.slopeMbPer100Mb.toFixed(2), "flat = 0", "0", ""]);
+}
+
+if (results.fanout) {
+  const f = results.fanout;
+  const scenario = `${fmtInt(f.jobs)} short jobs, concurrency ${f.concurrency}, median of ${f.rounds}`;
+  const ours = f.fanout;
+  const naive = f.naive;
+  rows.push([scenario, "wall time (lower is better)", fmtMs(ours.wallMs), naive.label, fmtMs(naive.wallMs), fmtRatio(ours.wallMs / naive.wallMs)]);
+  rows.push([scenario, "client CPU per job (lower is better)", fmtMs(ours.cpuMsPerJob), naive.label, fmtMs(naive.cpuMsPerJob), fmtRatio(ours.cpuMsPerJob / naive.cpuMsPerJob)]);
+  rows.push([scenario, "HTTP requests per job (lower is better)", ours.requestsPerJob.toFixed(2), naive.label, naive.requestsPerJob.toFixed(2), fmtRatio(ours.requestsPerJob / naive.requestsPerJob)]);
+}
+
+if (results.overhead) {
+  const o = results.overhead;
+  const scenario = `inspect, ${fmtInt(o.sdk.calls)} sequential calls`;
+  rows.push([scenario, "median per call (lower is better)", `${o.sdk.medianUs.toFixed(0)} µs`, "bare fetch + res.json()", `${o.bare.medianUs.toFixed(0)} µs`, `${fmtRatio(o.sdk.medianUs / o.bare.medianUs)} (+${(o.sdk.medianUs - o.bare.medianUs).toFixed(0)} µs)`]);
+  rows.push([scenario, "p90 per call (lower is better)", `${o.sdk.p90Us.toFixed(0)} µs`, "bare fetch + res.json()", `${o.bare.p90Us.toFixed(0)} µs`, fmtRatio(o.sdk.p90Us / o.bare.p90Us)]);
+}
+
+if (results.package) {
+  const p = results.package;
+  const scenario = "package";
+  rows.push([scenario, `cold import, median of ${p.importRuns} (lower is better)`, fmtMs(p.imports.ours.importMs), p.imports.hub.specifier, fmtMs(p.imports.hub.importMs), fmtRatio(p.imports.ours.importMs / p.imports.hub.importMs)]);
+  rows.push([scenario, "node start + import, whole process", fmtMs(p.imports.ours.processMs), p.imports.hub.specifier, fmtMs(p.imports.hub.processMs), fmtRatio(p.imports.ours.processMs / p.imports.hub.processMs)]);
+  for (const file of ["index.js", "index.cjs"]) {
+    const b = p.bundle[file];
+    if (b) rows.push([scenario, `bundle dist/${file}`, `${fmtBytes(b.bytes)} (${fmtBytes(b.gzipBytes)} gzip)`, "", "", ""]);
+  }
+  const deps = p.runtimeDependencies;
+  const hub = p.hubInstalled;
+  rows.push([scenario, "runtime dependency tree (installed)", `${fmtBytes(deps.bytes)}, ${deps.count} packages`, "@huggingface/hub installed", `${fmtBytes(hub.bytes)}, ${hub.count} packages`, fmtRatio(deps.bytes / hub.bytes)]);
+}
+
+const header = `@org/hf-jobs benchmarks · ${startedAt.toISOString()} · node ${machine.node} · ${machine.platform} · ${machine.cpus} CPUs (${machine.cpu}) · scale ${settings.scale}`;
+process.stdout.write(`\n${header}\n\n${table(rows)}\n\n${notes.join("\n")}${notes.length ? "\n" : ""}`);
+
+const dir = join(BENCH_DIR, "results");
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
+writeFileSync(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, settings, results, table: rows, notes }, null, 2)}\n`);
+progress(`results saved to ${file}`);
