@@ -352,7 +352,7 @@ describe("fuzz: SSE byte streams", () => {
   it("a body that ends cleanly inside an event yields only the complete events; a follow gets the rest on reconnection", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(logEvent, { minLength: 2, maxLength: 10 }), fc.nat(), fc.boolean(), async (events, where, follow) => {
-        const framingLf = { eol: "\n", prefix: "data: " };
+        const framingLf: Framing = { eol: "\n", prefix: "data: " };
         const complete = sseText(events.slice(0, -1), framingLf, false);
         const last = sseText(events.slice(-1), framingLf, false).replace(/^(: keep-alive\n\n)*/, "");
         // Cut inside the last event's `data:` line (never after its own newline).
