@@ -162,10 +162,12 @@ async function* produce(
       cursor.begin();
       // A snapshot, or a last read of a finished job, ends on silence; a follow checks the job.
       const ending = !s.follow || terminal !== undefined;
+      // A follow that reconnects to a finished job only drains what is left: the short window.
+      const endWindow = s.follow ? s.drainMs : s.idleTimeoutMs;
       let statusEvery = s.statusCheckMs;
-      const quiet = () => (ending ? s.idleTimeoutMs : terminal ? s.drainMs : statusEvery);
+      const quiet = () => (ending ? endWindow : terminal ? s.drainMs : statusEvery);
       const events = response.body
-        ? readSse(response.body, { idleTimeoutMs: ending ? s.idleTimeoutMs : s.deadConnectionMs, quietMs: quiet() })
+        ? readSse(response.body, { idleTimeoutMs: ending ? endWindow : s.deadConnectionMs, quietMs: quiet() })
         : undefined;
       try {
         outcome = "end";
@@ -212,6 +214,9 @@ async function* produce(
       if (job && isTerminal(job)) {
         terminal = job;
         if (outcome === "end") break; // the server closed a finished job's log: nothing is left
+      } else if (!job && outcome === "end" && ++failures > s.reconnect.maxReconnects) {
+        // Clean closes while the status cannot be read must not loop forever.
+        throw gaveUp(`GET ${path}`, failures, lastError);
       }
     }
     // Dropped or dead: reconnect (to drain the rest, when the job is already finished).

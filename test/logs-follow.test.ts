@@ -186,9 +186,24 @@ describe("logs() follow", () => {
       }
       hit.res.write(`${JOB_STARTED}${lines(1, 6)}`); // kept open: the drain ends on silence
     });
-    const stream = server.client().logs(ID, { ...FAST, idleTimeoutMs: 100 });
+    // Only the drain window may end it: the snapshot window is far longer than the test timeout.
+    const stream = server.client().logs(ID, { ...FAST, idleTimeoutMs: 600_000 });
     expect(await texts(stream)).toEqual(range(1, 6));
     expect(stream.job?.status.stage).toBe("COMPLETED");
+  });
+
+  it("gives up when the server keeps closing the stream cleanly and the status cannot be read", async () => {
+    server = await startServer((hit) => {
+      if (hit.path === JOB) return sendJson(hit.res, JSON.stringify({ error: "unavailable" }), 503);
+      startSse(hit.res);
+      hit.res.end(JOB_STARTED);
+    });
+    const client = server.client({ maxRetries: 0 });
+    const error = await texts(client.logs(ID, { ...FAST, reconnect: { maxReconnects: 2, baseDelayMs: 5 } })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(server.to("/logs")).toHaveLength(3);
   });
 
   it("retries a failed status check instead of throwing", async () => {
