@@ -3,6 +3,7 @@
  * and the sweep reads it back from the job's logs.
  * @module
  */
+import { HfJobsError } from "./errors.js";
 import type { Job } from "./types.js";
 
 /** Anything with a `logs(ref, options)` snapshot, such as a `JobsClient`. */
@@ -50,8 +51,8 @@ function jsonLine(line: string): unknown {
   }
 }
 
-/** No JSON line was found in a job's logs. */
-export class NoJsonLineError extends Error {
+/** No JSON line was found in a job's logs (an {@link HfJobsError}, like every error of the SDK). */
+export class NoJsonLineError extends HfJobsError {
   override name = "NoJsonLineError";
   /** The job whose logs were read. */
   readonly job: Job;

@@ -1,12 +1,16 @@
 /**
  * Prices and cost arithmetic of {@link fanOut} (reference §12): a job costs its running seconds
- * / 60 × the flavor's price per minute; the worst case of a job is its timeout at that price.
+ * / 60 × its rate per minute (the flavor's price, plus $0.01/hour when it exposes ports, §11.6);
+ * the worst case of a job is its timeout at that rate.
  * @module
  */
 import type { Flavor, Hardware, Job } from "./types.js";
 
 /** The service's default job timeout (reference §11.2), used when a spec sets none. */
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 30 * 60;
+
+/** Flat surcharge in USD per hour of a job that exposes ports, while starting or running (reference §11.6). */
+export const EXPOSED_PORTS_USD_PER_HOUR = 0.01;
 
 /** Price per minute in USD by flavor name. */
 export type PriceTable = ReadonlyMap<string, number>;
@@ -21,13 +25,26 @@ export function costOf(runningSecs: number, pricePerMinuteUsd: number): number {
   return (runningSecs / 60) * pricePerMinuteUsd;
 }
 
+/** Rate in USD per minute of a job: its flavor's price, plus the exposed-ports surcharge when it exposes any. */
+export function ratePerMinute(pricePerMinuteUsd: number, exposesPorts: boolean): number {
+  return pricePerMinuteUsd + (exposesPorts ? EXPOSED_PORTS_USD_PER_HOUR / 60 : 0);
+}
+
+/**
+ * Whether `amountUsd` stays within `maxUsd`, to a billionth of a dollar (sums of prices carry
+ * floating-point rounding: three $0.1 items must fit a $0.3 budget).
+ */
+export function withinBudget(amountUsd: number, maxUsd: number): boolean {
+  return amountUsd <= maxUsd + 1e-9;
+}
+
 /** Running seconds of a job as reported by the service (0 while scheduling or when absent). */
 export function runningSecsOf(job: Job): number {
   const secs = job.durations.runningSecs;
   return typeof secs === "number" && Number.isFinite(secs) && secs > 0 ? secs : 0;
 }
 
-/** The worst case of one planned item: its timeout at its flavor's price. */
+/** The worst case of one planned item: its timeout at its flavor's price (plus the exposed-ports surcharge). */
 export interface ItemEstimate {
   /** Index of the item in `params`. */
   index: number;
@@ -37,9 +54,14 @@ export interface ItemEstimate {
   timeoutSeconds: number;
   /** Whether `timeoutSeconds` is the service default rather than the spec's. */
   defaultTimeout: boolean;
-  /** Price per minute in USD; `undefined` when the hardware list does not know the flavor. */
+  /** Whether the spec exposes ports: the job then also costs $0.01 per hour (reference §11.6). */
+  exposesPorts: boolean;
+  /** Price per minute in USD of the flavor; `undefined` when the hardware list does not know the flavor. */
   pricePerMinuteUsd?: number;
-  /** `timeoutSeconds` / 60 × price; `undefined` when the price is unknown. */
+  /**
+   * `timeoutSeconds` / 60 × (price + $0.01/60 when `exposesPorts`); `undefined` when the price is
+   * unknown.
+   */
   worstCaseUsd?: number;
 }
 
@@ -55,9 +77,9 @@ export interface CostEstimate {
   unknownFlavors: string[];
 }
 
-/** Estimates the worst case of items given their flavor and timeout. */
+/** Estimates the worst case of items given their flavor, timeout and whether they expose ports. */
 export function estimate(
-  items: ReadonlyArray<{ index: number; flavor: Flavor; timeoutSeconds: number | undefined }>,
+  items: ReadonlyArray<{ index: number; flavor: Flavor; timeoutSeconds: number | undefined; exposesPorts?: boolean }>,
   prices: PriceTable,
   retries: number,
 ): CostEstimate {
@@ -71,13 +93,14 @@ export function estimate(
       flavor: item.flavor,
       timeoutSeconds,
       defaultTimeout: item.timeoutSeconds === undefined,
+      exposesPorts: item.exposesPorts ?? false,
     };
     if (price === undefined) {
       unknown.add(item.flavor);
       total = undefined;
     } else {
       entry.pricePerMinuteUsd = price;
-      entry.worstCaseUsd = costOf(timeoutSeconds, price);
+      entry.worstCaseUsd = costOf(timeoutSeconds, ratePerMinute(price, entry.exposesPorts));
       if (total !== undefined) total += entry.worstCaseUsd;
     }
     return entry;

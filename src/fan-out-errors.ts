@@ -26,16 +26,19 @@ export class BudgetExceededError extends HfJobsError {
 const STOP_MESSAGES: Record<StopReason, string> = {
   aborted: "the sweep was aborted",
   "fail-fast": "another item failed and failFast is set",
-  budget: "the sweep's spend reached maxCostUsd",
+  budget: "its worst case no longer fits in maxCostUsd (spend plus the worst case of the jobs in flight)",
   "poll-failed": "the sweep could no longer read the jobs' status",
 };
 
-/** Why an item was not launched, or was cancelled: the sweep stopped (see `reason`). */
+/**
+ * Why an item was not launched (or not launched again), was cancelled, was left running, or why
+ * its `collect` was cut short: the sweep stopped (see `reason`).
+ */
 export class SweepStoppedError extends HfJobsError {
   override name = "SweepStoppedError";
   /** What stopped the sweep. */
   readonly reason: StopReason;
-  constructor(reason: StopReason, what: "not launched" | "cancelled" | "left running", cause?: unknown) {
+  constructor(reason: StopReason, what: "not launched" | "cancelled" | "left running" | "not collected", cause?: unknown) {
     super(`Item ${what}: ${STOP_MESSAGES[reason]}`, cause === undefined ? undefined : { cause });
     this.reason = reason;
   }

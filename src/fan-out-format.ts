@@ -66,13 +66,15 @@ function detail<P, C>(r: FanOutItemResult<P, C>): string {
   if (r.error instanceof JobFailedError) return r.error.statusMessage ?? r.error.message;
   if (r.error) return r.error.message;
   if (r.value !== undefined) return show(r.value);
+  if (r.strayJobs?.length) return `earlier job still running: ${r.strayJobs.map((j) => j.id).join(", ")}`;
   return "";
 }
 
 /**
  * Renders a sweep as text: one totals line, then one row per item (index, params, outcome,
  * stage, attempts, running time, cost, and the collected value or the error). A dry run shows the
- * plan instead: each item's flavor, timeout and worst-case cost.
+ * plan instead: each item's flavor, timeout and worst-case cost (`skipped` for an item `resume`
+ * would skip).
  *
  * ```text
  * Sweep sweep-20260101t120000-1a2b3c: 4 items, 3 completed, 1 failed, 0 canceled, 0 skipped · $0.0123 · wall 1m02s
@@ -87,8 +89,10 @@ export function formatSummary<P, C>(sweep: FanOutResult<P, C>, options: FormatSu
   const lines: string[] = [];
   if (sweep.dryRun) {
     const e = sweep.plan.estimate;
+    const skipped = new Set(sweep.plan.skipped ?? []);
+    const skips = skipped.size > 0 ? ` (${skipped.size} skipped by resume)` : "";
     lines.push(
-      `Dry run of sweep ${s.sweepId}: ${s.total} items, worst case ${formatUsd(e.worstCaseUsd)}` +
+      `Dry run of sweep ${s.sweepId}: ${s.total} items${skips}, worst case ${formatUsd(e.worstCaseUsd)}` +
         (e.worstCaseWithRetriesUsd !== e.worstCaseUsd ? ` (${formatUsd(e.worstCaseWithRetriesUsd)} with every retry)` : "") +
         (e.unknownFlavors.length > 0 ? `; no price for ${e.unknownFlavors.join(", ")}` : ""),
     );
@@ -100,7 +104,7 @@ export function formatSummary<P, C>(sweep: FanOutResult<P, C>, options: FormatSu
         formatParams(item.params),
         est?.flavor ?? item.spec.flavor ?? "cpu-basic",
         est ? `${formatDuration(est.timeoutSeconds)}${est.defaultTimeout ? " (default)" : ""}` : "",
-        formatUsd(est?.worstCaseUsd),
+        skipped.has(item.index) ? "skipped" : formatUsd(est?.worstCaseUsd),
       ];
     });
     lines.push(...table(["#", "params", "flavor", "timeout", "worst case"], rows, width));

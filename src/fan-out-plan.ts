@@ -167,7 +167,12 @@ export async function planItems<P, C>(
   return { items, namespace };
 }
 
-/** Flavor and timeout of a resolved spec, for the estimate. */
-export function flavorAndTimeout(spec: RunSpec): { flavor: string; timeoutSeconds: number | undefined } {
-  return { flavor: spec.flavor ?? "cpu-basic", timeoutSeconds: parseTimeout(spec.timeout) };
+/** Whether a spec exposes ports (its jobs then cost $0.01/hour more, reference §11.6). */
+export function specExposesPorts(spec: RunSpec): boolean {
+  return (spec.expose?.length ?? 0) > 0;
+}
+
+/** Flavor, timeout and exposed ports of a resolved spec, for the estimate. */
+export function flavorAndTimeout(spec: RunSpec): { flavor: string; timeoutSeconds: number | undefined; exposesPorts: boolean } {
+  return { flavor: spec.flavor ?? "cpu-basic", timeoutSeconds: parseTimeout(spec.timeout), exposesPorts: specExposesPorts(spec) };
 }

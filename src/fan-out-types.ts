@@ -22,7 +22,7 @@ export interface CollectContext<P> {
   params: P;
   /** The item's index in `params`. */
   index: number;
-  /** Aborted when the sweep's `signal` aborts. */
+  /** Aborted when the sweep's `signal` aborts (an `AbortError` thrown then keeps the item's outcome). */
   signal: AbortSignal;
 }
 
@@ -49,15 +49,30 @@ export interface FanOutOptions<P, C = unknown> {
   /**
    * Skip the items whose job already `COMPLETED` in an earlier run of the same `sweepId` (and wait
    * for those still running instead of launching them again). Requires `sweepId`. Default false.
+   * A `COMPLETED` job wins: an item that also has a job still in flight is skipped, and that job
+   * is reported (`strayJobs`), neither waited for nor cancelled.
    */
   resume?: boolean;
   /**
-   * Budget in USD. The sweep refuses to start (a {@link BudgetExceededError}, before any job
-   * request) when the worst case, every item running to its timeout (30 min when unset), is over
-   * it; it stops launching once the spend (finished and running jobs) reaches it.
+   * Budget in USD, a cap on what this call's jobs can cost, retries included. The worst case of a
+   * job is its timeout (30 min when unset) at its flavor's price, plus $0.01/hour when it exposes
+   * ports.
+   *
+   * - The sweep refuses to start (a {@link BudgetExceededError}, before any job request) when the
+   *   worst case of one attempt per item to launch is over it.
+   * - Before each launch, first attempts and retries alike, it requires
+   *   `spent + worst case of the jobs in flight + worst case of this attempt <= maxCostUsd`, where
+   *   `spent` is the cost of this call's finished jobs and a job in flight counts the larger of its
+   *   cost so far and its worst case. The first launch that does not fit stops launching
+   *   (`stoppedBy: "budget"`): items not launched are `not-started`, an item whose retry was not
+   *   launched stays `failed`; the jobs in flight finish.
    */
   maxCostUsd?: number;
-  /** Resolve the specs and the cost estimate, and launch nothing (no request but the hardware list). */
+  /**
+   * Resolve the specs and the cost estimate, and launch nothing. No request but the hardware list,
+   * and with `resume` the (read-only) list of the earlier run's jobs, so that the plan, the estimate
+   * and the budget check cover exactly the items the real run would launch.
+   */
   dryRun?: boolean;
   /** Stops launching, cancels the jobs in flight (see `cancelOnAbort`) and resolves with every item accounted for. */
   signal?: AbortSignal;
@@ -67,7 +82,10 @@ export interface FanOutOptions<P, C = unknown> {
   onProgress?: (event: FanOutEvent<P, C>) => void;
   /**
    * Computes a value from each item whose job `COMPLETED` (skipped items included), e.g.
-   * {@link lastJsonLine}; it lands in the result's `value`. If it throws, the item fails.
+   * {@link lastJsonLine}; it lands in the result's `value`. If it throws, the item fails, except
+   * for an abort: when the sweep's `signal` aborted and `collect` threw an `AbortError` (or the
+   * signal's reason), the item keeps its outcome, without a value, and its `error` is a
+   * `SweepStoppedError` (`reason: "aborted"`).
    */
   collect?: (job: Job, context: CollectContext<P>) => Promise<C> | C;
   /** Milliseconds between two status passes (one job list per pass serves the whole sweep). Default 2000. */
@@ -78,11 +96,11 @@ export interface FanOutOptions<P, C = unknown> {
 
 /**
  * How an item ended:
- * - `completed`: its job `COMPLETED` (and `collect`, if any, succeeded);
+ * - `completed`: its job `COMPLETED` (and `collect`, if any, succeeded or was cut short by an abort);
  * - `failed`: its last job ended in `ERROR` or `DELETED`, it could not be launched, or `collect` threw;
  * - `canceled`: its job was cancelled (by the sweep, after an abort or `failFast`, or by someone else);
  * - `skipped`: `resume` found a `COMPLETED` job from an earlier run;
- * - `not-started`: nothing was launched (abort, `failFast`, budget reached, or a dry run);
+ * - `not-started`: nothing was launched (abort, `failFast`, no room left in the budget, or a dry run);
  * - `detached`: the sweep stopped waiting while the job still ran (abort with `cancelOnAbort: false`).
  */
 export type ItemOutcome = "completed" | "failed" | "canceled" | "skipped" | "not-started" | "detached";
@@ -108,11 +126,25 @@ export interface FanOutItemResult<P, C = unknown> {
   attempts: number;
   /** Final stage of the last job. */
   stage?: JobStage;
-  /** Why the item is not ok: the job's failure, a launch error, a `collect` error, or why it never started. */
+  /**
+   * Why the item is not ok: the job's failure (when a retry was not launched because the sweep
+   * stopped, its `cause` is the `SweepStoppedError` saying why), a launch error, a `collect` error,
+   * or why it never started. On an ok item: the abort that cut its `collect` short.
+   */
   error?: Error;
+  /**
+   * Only on `skipped` items: jobs of an earlier run still in flight for the item (another run of
+   * the same `sweepId` may be working on it). `resume` neither waits for them nor cancels them,
+   * and does not count their cost.
+   */
+  strayJobs?: Job[];
   /** Running seconds summed over this call's jobs of the item (0 for `skipped`). */
   runningSecs: number;
-  /** Cost in USD of this call's jobs of the item (0 for `skipped`); `undefined` when the flavor has no known price. */
+  /**
+   * Cost in USD of this call's jobs of the item (0 for `skipped`): running seconds / 60 × the
+   * flavor's price per minute, plus $0.01/hour for a job that exposes ports; `undefined` when the
+   * flavor has no known price.
+   */
   costUsd?: number;
   /** What `collect` returned. */
   value?: C;
@@ -166,6 +198,8 @@ export interface FanOutPlan<P> {
   items: Array<PlannedItem<P>>;
   /** Worst-case cost of the items to launch (all of them, or those `resume` did not skip). */
   estimate: CostEstimate;
+  /** Indices of the items `resume` skips (an earlier job `COMPLETED`), in input order; empty without `resume`. */
+  skipped?: number[];
 }
 
 /** What {@link fanOut} resolves with. */
@@ -233,4 +267,6 @@ export type FanOutEvent<P, C = unknown> =
       type: "skipped";
       /** The earlier job. */
       job: Job;
+      /** Jobs of an earlier run still in flight for the item, left alone (see {@link FanOutItemResult.strayJobs}). */
+      strayJobs?: Job[];
     });

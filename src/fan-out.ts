@@ -24,10 +24,27 @@ import {
   ValidationError,
   isAbortError,
 } from "./errors.js";
-import { type PriceTable, costOf, estimate, priceTable, runningSecsOf } from "./fan-out-cost.js";
+import {
+  DEFAULT_JOB_TIMEOUT_SECONDS,
+  type PriceTable,
+  costOf,
+  estimate,
+  priceTable,
+  ratePerMinute,
+  runningSecsOf,
+  withinBudget,
+} from "./fan-out-cost.js";
 import { BudgetExceededError, SweepStoppedError } from "./fan-out-errors.js";
 import { formatSummary } from "./fan-out-format.js";
-import { type ResolvedOptions, attemptLabels, flavorAndTimeout, planItems, resolveOptions, withAttempt } from "./fan-out-plan.js";
+import {
+  type ResolvedOptions,
+  attemptLabels,
+  flavorAndTimeout,
+  planItems,
+  resolveOptions,
+  specExposesPorts,
+  withAttempt,
+} from "./fan-out-plan.js";
 import { type Settlement, SweepPoller } from "./fan-out-poller.js";
 import {
   ATTEMPT_LABEL,
@@ -46,7 +63,7 @@ import {
 import { backoffMs } from "./internal/retry.js";
 import { sleep } from "./internal/sleep.js";
 import { isTerminal } from "./parse.js";
-import type { Job } from "./types.js";
+import type { Job, RunSpec } from "./types.js";
 
 /** Consecutive failed status passes after which the sweep gives up waiting. */
 const MAX_POLL_FAILURES = 10;
@@ -60,8 +77,9 @@ const MAX_UNCLEAR_RESENDS = 2;
  * job list per tick, and resolves with one result per input, in input order, plus totals.
  *
  * Every option and every spec is validated first (a `ValidationError` naming the item, nothing
- * launched); `maxCostUsd` may refuse the sweep with a {@link BudgetExceededError}. Once running,
- * the call does not reject: failures, aborts and budget stops are reported in the results.
+ * launched); `maxCostUsd` may refuse the sweep with a {@link BudgetExceededError}, and caps what
+ * its jobs can cost, retries included (see {@link FanOutOptions.maxCostUsd}). Once running, the
+ * call does not reject: failures, aborts and budget stops are reported in the results.
  *
  * ```ts
  * const sweep = await fanOut(client, {
@@ -102,8 +120,10 @@ export async function fanOut<P, C = unknown>(client: JobsClient, options: FanOut
     if (resolved.dryRun) return notStartedAll(plan);
   }
 
+  // Only a real run or a dry run with `resume` gets here. Listing is read-only: a dry run with
+  // `resume` lists too, so that its plan and budget check cover what the real run would launch.
   let prior = new Map<number, PriorState>();
-  if (resolved.givenSweepId && !resolved.dryRun) {
+  if (resolved.givenSweepId) {
     try {
       prior = await priorJobs(client, resolved.sweepId, namespace, items.length, signal);
     } catch (error) {
@@ -111,11 +131,17 @@ export async function fanOut<P, C = unknown>(client: JobsClient, options: FanOut
       throw error;
     }
   }
-  const toRun = resolved.resume ? items.filter((item) => !prior.get(item.index)?.completed) : items;
+  const skips = (item: PlannedItem<P>) => resolved.resume && prior.get(item.index)?.completed !== undefined;
+  const toRun = items.filter((item) => !skips(item));
   const plan = planOf(resolved, items, prices, toRun);
   if (resolved.resume) {
     checkBudget(resolved, plan);
-    if (resolved.dryRun) return notStartedAll(plan);
+    if (resolved.dryRun) {
+      return make(
+        plan,
+        items.map((item) => skippedResult<P, C>(item, prior.get(item.index)) ?? notStartedResult<P, C>(item)),
+      );
+    }
   }
 
   const run = new SweepRun<P, C>(client, options, resolved, namespace, prices, prior);
@@ -129,6 +155,8 @@ interface PriorState {
   completed?: Job;
   /** A job still in flight (the newest attempt). */
   running?: Job;
+  /** Every job still in flight. */
+  inFlight: Job[];
   /** First attempt number not used yet (labels of two attempts never collide). */
   nextAttempt: number;
 }
@@ -147,9 +175,10 @@ async function priorJobs(
     if (!Number.isInteger(index) || index < 0 || index >= count) continue;
     const attempt = Number(job.labels[ATTEMPT_LABEL]);
     const n = Number.isInteger(attempt) && attempt > 0 ? attempt : 1;
-    const state = out.get(index) ?? { nextAttempt: 1 };
+    const state = out.get(index) ?? { nextAttempt: 1, inFlight: [] };
     state.nextAttempt = Math.max(state.nextAttempt, n + 1);
     if (job.status.stage === "COMPLETED" && (!state.completed || newer(job, state.completed))) state.completed = job;
+    if (!isTerminal(job)) state.inFlight.push(job);
     if (!isTerminal(job) && (!state.running || attemptOf(job) > attemptOf(state.running))) state.running = job;
     out.set(index, state);
   }
@@ -171,7 +200,9 @@ function planOf<P>(
   toRun: Array<PlannedItem<P>> = items,
 ): FanOutPlan<P> {
   const costed = toRun.map((item) => ({ index: item.index, ...flavorAndTimeout(item.spec) }));
-  return { sweepId: options.sweepId, items, estimate: estimate(costed, prices, options.retries) };
+  const running = new Set(toRun);
+  const skipped = items.filter((item) => !running.has(item)).map((item) => item.index);
+  return { sweepId: options.sweepId, items, estimate: estimate(costed, prices, options.retries), skipped };
 }
 
 function checkBudget<P>(options: ResolvedOptions, plan: FanOutPlan<P>): void {
@@ -184,7 +215,7 @@ function checkBudget<P>(options: ResolvedOptions, plan: FanOutPlan<P>): void {
       `no price is known for flavor ${unknownFlavors.join(", ")} (not in the hardware list), so the budget cannot be checked`,
     );
   }
-  if (worstCaseUsd > max) throw new BudgetExceededError(max, plan.estimate);
+  if (!withinBudget(worstCaseUsd, max)) throw new BudgetExceededError(max, plan.estimate);
 }
 
 function notStartedResult<P, C>(item: PlannedItem<P>, error?: Error): FanOutItemResult<P, C> {
@@ -199,6 +230,30 @@ function notStartedResult<P, C>(item: PlannedItem<P>, error?: Error): FanOutItem
     costUsd: 0,
   };
   if (error) out.error = error;
+  return out;
+}
+
+/**
+ * The result of an item `resume` skips (its earlier job `COMPLETED`), or `undefined` when it is not
+ * skipped. A job of an earlier run still in flight for it is reported, neither adopted nor
+ * cancelled: another run of the same sweep id may be working on the item.
+ */
+function skippedResult<P, C>(item: PlannedItem<P>, prior: PriorState | undefined): FanOutItemResult<P, C> | undefined {
+  const job = prior?.completed;
+  if (!job) return undefined;
+  const out: FanOutItemResult<P, C> = {
+    index: item.index,
+    params: item.params,
+    outcome: "skipped",
+    ok: true,
+    job,
+    stage: job.status.stage,
+    jobIds: [],
+    attempts: 0,
+    runningSecs: 0,
+    costUsd: 0,
+  };
+  if (prior.inFlight.length > 0) out.strayJobs = [...prior.inFlight];
   return out;
 }
 
@@ -263,11 +318,24 @@ interface ItemState {
   job?: Job;
 }
 
+/** What the budget knows of one job of this call. */
+interface LedgerEntry {
+  /** Its cost so far (0 when its flavor has no price). */
+  cost: number;
+  /** Its worst case: its timeout at its rate. */
+  worst: number;
+  /** Whether it reached a terminal stage (then `cost` is final). */
+  done: boolean;
+}
+
 /** The result of the launch-and-wait part of an item (collect comes after, outside the slot). */
 interface Ended {
   outcome: ItemOutcome;
   error?: Error;
 }
+
+/** What a create gave: the job (`recovered` when found by its labels after an unclear create), or why there is none. */
+type Launched = { job: Job; recovered: boolean } | { error: Error };
 
 /** One running sweep. */
 class SweepRun<P, C> {
@@ -284,8 +352,10 @@ class SweepRun<P, C> {
   /** Aborted as soon as the sweep stops launching: ends rate-limit waits. */
   readonly #stopping = new AbortController();
   readonly #poller: SweepPoller;
-  /** Latest known cost of every job of this call, by id: the spend. */
-  readonly #costs = new Map<string, number>();
+  /** Every job of this call, by id: its latest cost and its worst case, for the budget. */
+  readonly #ledger = new Map<string, LedgerEntry>();
+  /** Worst cases of the creates under way (reserved before the create is sent). */
+  #launching = 0;
   /** Jobs the sweep itself cancelled. */
   readonly #canceledBySweep = new Set<string>();
   /** Item index of every job of this call, by id (for stage events). */
@@ -351,18 +421,52 @@ class SweepRun<P, C> {
     }
   }
 
-  #price(job: Job): number | undefined {
-    return this.#prices.get(job.flavor);
+  /**
+   * Cost of a job so far: its running seconds at its flavor's price, plus the exposed-ports
+   * surcharge when the job (or its item's spec: a response may not echo `expose`) exposes ports;
+   * `undefined` when the flavor has no price.
+   */
+  #jobCost(job: Job): number | undefined {
+    const price = this.#prices.get(job.flavor);
+    if (price === undefined) return undefined;
+    const item = this.#owner.get(job.id);
+    const exposes = job.exposedPorts.length > 0 || (item !== undefined && specExposesPorts(item.spec));
+    return costOf(runningSecsOf(job), ratePerMinute(price, exposes));
+  }
+
+  /**
+   * Worst case of one job of an item: its timeout at its rate. `job` is an earlier run's job being
+   * adopted (its own flavor, timeout and ports win over the spec's). 0 when no price is known.
+   */
+  #worstCase(spec: RunSpec, job?: Job): number {
+    const planned = flavorAndTimeout(spec);
+    const price = this.#prices.get(job?.flavor ?? planned.flavor) ?? this.#prices.get(planned.flavor);
+    if (price === undefined) return 0;
+    const timeout = job?.timeoutSeconds ?? planned.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_SECONDS;
+    return costOf(timeout, ratePerMinute(price, planned.exposesPorts || (job?.exposedPorts.length ?? 0) > 0));
   }
 
   #track(job: Job): void {
-    this.#costs.set(job.id, costOf(runningSecsOf(job), this.#price(job) ?? 0));
+    const entry = this.#ledger.get(job.id);
+    if (!entry) return;
+    entry.cost = this.#jobCost(job) ?? 0;
+    entry.done = isTerminal(job);
   }
 
-  #spend(): number {
-    let total = 0;
-    for (const cost of this.#costs.values()) total += cost;
+  /**
+   * What this call's jobs may cost at most, as of now: each finished job at its cost, each job in
+   * flight at the larger of its cost so far and its worst case, plus the creates under way.
+   */
+  #committed(): number {
+    let total = this.#launching;
+    for (const entry of this.#ledger.values()) total += entry.done ? entry.cost : Math.max(entry.cost, entry.worst);
     return total;
+  }
+
+  /** Whether a launch whose worst case is `worst` keeps the sweep within `maxCostUsd`. */
+  #fits(worst: number): boolean {
+    const max = this.#resolved.maxCostUsd;
+    return max === undefined || withinBudget(this.#committed() + worst, max);
   }
 
   #stop(reason: StopReason, cause?: unknown): void {
@@ -409,20 +513,52 @@ class SweepRun<P, C> {
 
   async #item(item: PlannedItem<P>): Promise<FanOutItemResult<P, C>> {
     const prior = this.#prior.get(item.index);
-    const state: ItemState = { jobIds: [], attempts: 0, finals: [] };
-    let ended: Ended;
-    if (this.#resolved.resume && prior?.completed) {
-      state.job = prior.completed;
-      ended = { outcome: "skipped" };
-      this.#emit({ type: "skipped", index: item.index, params: item.params, job: prior.completed });
+    const skipped = this.#resolved.resume ? skippedResult<P, C>(item, prior) : undefined;
+    let out: FanOutItemResult<P, C>;
+    if (skipped?.job) {
+      out = skipped;
+      const event: FanOutEvent<P, C> = { type: "skipped", index: item.index, params: item.params, job: skipped.job };
+      if (skipped.strayJobs) event.strayJobs = skipped.strayJobs;
+      this.#emit(event);
     } else {
-      ended = await this.#slots(() => this.#attempts(item, state, prior));
+      out = await this.#run(item, prior);
     }
+    const collect = this.#options.collect;
+    if (collect && out.ok && out.job) {
+      const job = out.job;
+      if (this.#aborted) {
+        // The job did complete: only its value is missing.
+        out.error = new SweepStoppedError("aborted", "not collected");
+      } else {
+        try {
+          const signal = this.#options.signal ?? this.#done.signal;
+          out.value = await this.#collectSlots(() => collect(job, { params: item.params, index: item.index, signal }));
+        } catch (error) {
+          if (this.#aborted && (isAbortError(error) || error === this.#options.signal?.reason)) {
+            // The abort cut collect short: the job still completed, so the outcome stands.
+            out.error = new SweepStoppedError("aborted", "not collected", error);
+          } else {
+            out.ok = false;
+            out.outcome = "failed";
+            out.error = error instanceof Error ? error : new Error(String(error));
+            this.#failed(out.error);
+          }
+        }
+      }
+    }
+    this.#emit({ type: "finished", index: item.index, params: item.params, result: out });
+    return out;
+  }
+
+  /** Launches and waits for an item that is not skipped, in a concurrency slot; sums its running time and cost. */
+  async #run(item: PlannedItem<P>, prior: PriorState | undefined): Promise<FanOutItemResult<P, C>> {
+    const state: ItemState = { jobIds: [], attempts: 0, finals: [] };
+    const ended = await this.#slots(() => this.#attempts(item, state, prior));
     const out: FanOutItemResult<P, C> = {
       index: item.index,
       params: item.params,
       outcome: ended.outcome,
-      ok: ended.outcome === "completed" || ended.outcome === "skipped",
+      ok: ended.outcome === "completed",
       jobIds: state.jobIds,
       attempts: state.attempts,
       runningSecs: 0,
@@ -434,25 +570,10 @@ class SweepRun<P, C> {
     }
     if (ended.error) out.error = ended.error;
     for (const job of state.finals) {
-      const secs = runningSecsOf(job);
-      const price = this.#price(job);
-      out.runningSecs += secs;
-      out.costUsd = price === undefined || out.costUsd === undefined ? undefined : out.costUsd + costOf(secs, price);
+      const cost = this.#jobCost(job);
+      out.runningSecs += runningSecsOf(job);
+      out.costUsd = cost === undefined || out.costUsd === undefined ? undefined : out.costUsd + cost;
     }
-    const collect = this.#options.collect;
-    if (collect && out.ok && state.job && !this.#aborted) {
-      const job = state.job;
-      try {
-        const signal = this.#options.signal ?? this.#done.signal;
-        out.value = await this.#collectSlots(() => collect(job, { params: item.params, index: item.index, signal }));
-      } catch (error) {
-        out.ok = false;
-        out.outcome = "failed";
-        out.error = error instanceof Error ? error : new Error(String(error));
-        this.#failed(out.error);
-      }
-    }
-    this.#emit({ type: "finished", index: item.index, params: item.params, result: out });
     return out;
   }
 
@@ -470,25 +591,31 @@ class SweepRun<P, C> {
     let retryOf: Job | undefined;
     if (this.#resolved.resume && prior?.running) {
       job = prior.running;
-      this.#adopt(item, state, job, attemptOf(job), true);
+      this.#adopt(item, state, job, attemptOf(job), true, this.#worstCase(item.spec, job));
     }
     for (;;) {
       if (!job) {
+        // Budget: spent + worst case of the jobs in flight + this attempt's worst case <= maxCostUsd.
+        const worst = this.#worstCase(item.spec);
+        if (!this.stopReason && !this.#fits(worst)) this.#stop("budget");
         if (this.stopReason) return this.#notLaunched(state);
-        if (this.#resolved.maxCostUsd !== undefined && this.#spend() >= this.#resolved.maxCostUsd) {
-          this.#stop("budget");
-          return this.#notLaunched(state);
-        }
         if (retryOf) this.#emit({ type: "retried", index: item.index, params: item.params, job: retryOf, attempt });
         retryOf = undefined;
-        const launched = await this.#launch(item, attempt);
+        // Reserved until the job is adopted: creates sent at the same time must not both fit.
+        this.#launching += worst;
+        let launched: Launched;
+        try {
+          launched = await this.#launch(item, attempt);
+        } finally {
+          this.#launching -= worst;
+        }
         if ("error" in launched) {
           if (launched.error instanceof SweepStoppedError) return this.#notLaunched(state);
           this.#failed(launched.error);
           return { outcome: "failed", error: launched.error };
         }
         job = launched.job;
-        this.#adopt(item, state, job, attempt, launched.recovered);
+        this.#adopt(item, state, job, attempt, launched.recovered, worst);
         attempt++;
       }
       const settlement = await this.#wait(job);
@@ -506,7 +633,8 @@ class SweepRun<P, C> {
         return { outcome: "canceled", error: new SweepStoppedError(this.stopReason ?? "aborted", "cancelled") };
       }
       const error = new JobFailedError(final);
-      if (stage === "ERROR" && state.attempts <= this.#resolved.retries && !this.stopReason) {
+      if (stage === "ERROR" && state.attempts <= this.#resolved.retries) {
+        // Launched again only if the sweep still launches and the budget has room (checked above).
         retryOf = final;
         job = undefined;
         continue;
@@ -517,16 +645,23 @@ class SweepRun<P, C> {
   }
 
   #notLaunched(state: ItemState): Ended {
-    // An item whose earlier attempt failed keeps that failure; otherwise it never started.
-    if (state.job) return { outcome: "failed", error: new JobFailedError(state.job) };
-    return { outcome: "not-started", error: new SweepStoppedError(this.stopReason ?? "aborted", "not launched") };
+    const stopped = new SweepStoppedError(this.stopReason ?? "aborted", "not launched");
+    if (state.job) {
+      // Its earlier attempt failed and its retry was not launched: it failed for good, and says why.
+      const error = new JobFailedError(state.job);
+      error.cause = stopped;
+      this.#failed(error);
+      return { outcome: "failed", error };
+    }
+    return { outcome: "not-started", error: stopped };
   }
 
-  #adopt(item: PlannedItem<P>, state: ItemState, job: Job, attempt: number, recovered: boolean): void {
+  #adopt(item: PlannedItem<P>, state: ItemState, job: Job, attempt: number, recovered: boolean, worst: number): void {
     state.attempts++;
     state.jobIds.push(job.id);
     state.job = job;
     this.#owner.set(job.id, item);
+    this.#ledger.set(job.id, { cost: 0, worst, done: false });
     this.#track(job);
     this.#emit({ type: "launched", index: item.index, params: item.params, job, attempt, recovered });
   }
@@ -544,7 +679,7 @@ class SweepRun<P, C> {
    * Creates one attempt's job. A create whose outcome is unclear is never sent again blindly:
    * the job is first looked up by its labels (sweep, index, attempt), the create's idempotency key.
    */
-  async #launch(item: PlannedItem<P>, attempt: number): Promise<{ job: Job; recovered: boolean } | { error: Error }> {
+  async #launch(item: PlannedItem<P>, attempt: number): Promise<Launched> {
     const spec = withAttempt(item.spec, attempt);
     let rateLimited = 0;
     let resends = 0;

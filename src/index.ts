@@ -43,6 +43,7 @@ export { parseTimeout } from "./spec.js";
 export { buildUvRunSpec } from "./uv.js";
 export type { InlineScript, UvIo, UvSpec } from "./uv.js";
 export { MAX_SHIPPED_BYTES } from "./uv-bootstrap.js";
+export { MAX_EXEC_BYTES } from "./uv.js";
 export { readScriptMetadata } from "./pep723.js";
 export type { HfJobsTable, ScriptMetadata } from "./pep723.js";
 export { ScheduledJobBusyError, ScheduledJobs, validateSchedule } from "./scheduled.js";

@@ -31,7 +31,8 @@ export const PAYLOAD_CHUNK_CHARS = 65536;
 /**
  * Total bytes of shipped files (script plus `files`). Base64 makes the environment 4/3 larger
  * (about 683 KiB here), which keeps the request body under the 1 MiB body limit common in HTTP
- * front ends, keeps the container's argv + envp far below ARG_MAX (2 MiB), and keeps the job,
+ * front ends, leaves about 850 KiB for arguments and environment within the 1.5 MiB that
+ * `buildUvRunSpec` allows for argv + envp together (below ARG_MAX, 2 MiB), and keeps the job,
  * which the service returns with its environment on every inspect and list, a reasonable size.
  */
 export const MAX_SHIPPED_BYTES = 512 * 1024;
@@ -57,14 +58,18 @@ k=0
 while read -r size n mode b; do
   [ -n "$b" ] || continue
   name=$(printf '%s' "$b" | base64 -d && printf x) || fail 'corrupt file name in the payload'
-  name=./\${name%x}
+  name=\${name%x}
+  # The encoder never produces these; a hand-made payload must not write outside the directory.
+  case $name in ''|.|..|*/*) fail 'unsafe file name in the payload' ;; esac
+  name=./$name
   j=0
   while [ "$j" -lt "$n" ]; do
     printenv "${PAYLOAD_ENV_PREFIX}_$((k + j))" || exit 1
     j=$((j + 1))
   done | base64 -d >"$name" || fail "cannot decode or write $name"
-  # Unquoted on purpose: some wc implementations pad the count with spaces.
-  [ $(wc -c <"$name") -eq "$size" ] || fail "$name is incomplete (expected $size bytes): the payload was cut"
+  # Unquoted on purpose: some wc implementations pad the count with spaces. This check is also
+  # what catches a damaged chunk with busybox, whose base64 -d skips non-base64 characters.
+  [ $(wc -c <"$name") -eq "$size" ] || fail "$name is incomplete or corrupt (expected $size bytes): the payload was cut or damaged"
   if [ "$mode" = x ]; then chmod +x "$name" || fail "cannot make $name executable"; fi
   k=$((k + n))
 done <<HF_JOBS_MANIFEST

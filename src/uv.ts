@@ -69,6 +69,18 @@ const URL_RE = /^https?:\/\//i;
 const FILE_LIKE_RE = /\.(py|sh|ya?ml|toml)$/i;
 // Linux MAX_ARG_STRLEN: one argv or envp string, NUL included.
 const MAX_ARG_BYTES = 131072;
+
+/**
+ * Most bytes the job's command line and environment may take together in the container, counted
+ * as Linux counts them at `execve`: every argument and every `NAME=value` environment entry
+ * (`env`, `secrets` and the shipped-file variables) as its UTF-8 bytes plus a NUL plus an 8-byte
+ * pointer. Linux refuses an exec past ARG_MAX (2 MiB with the usual 8 MiB stack) with E2BIG, which
+ * would only show once the job runs; {@link buildUvRunSpec} throws a {@link ValidationError}
+ * instead. The remaining 512 KiB are left for what the image and the service add to the
+ * environment (`PATH`, `HOME`, job variables) and for uv's own additions when it starts Python.
+ */
+export const MAX_EXEC_BYTES = 1.5 * 1024 * 1024;
+
 // A whole Hugging Face access token; shipped files are readable by anyone who can inspect the job.
 const HF_TOKEN_IN_TEXT_RE = /(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}(?![A-Za-z0-9])/;
 
@@ -143,9 +155,29 @@ export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSp
       }
     }
   }
+  for (const [field, map] of [["env", env], ["secrets", secrets]] as const) {
+    for (const [key, value] of Object.entries(map)) {
+      // Types are checked downstream; only measure strings here.
+      if (typeof value === "string" && Buffer.byteLength(`${key}=${value}`, "utf8") + 1 > MAX_ARG_BYTES) {
+        throw new ValidationError(`${field}.${key}`, `is over ${MAX_ARG_BYTES - 1} bytes with its name, the longest environment entry Linux accepts; ship the data as a file instead`);
+      }
+    }
+  }
   // Python buffers stdout when it is not a terminal; live logs need it unbuffered.
   if (!Object.hasOwn(env, "PYTHONUNBUFFERED") && !Object.hasOwn(secrets, "PYTHONUNBUFFERED")) env.PYTHONUNBUFFERED = "1";
-  if (shipped.length > 0) Object.assign(env, encodeFilesPayload(shipped));
+  const payload = shipped.length > 0 ? encodeFilesPayload(shipped) : {};
+  const command = shipped.length > 0 ? bootstrapCommand(uvArgs) : ["uv", "run", ...uvArgs];
+  checkExecSize({
+    command: command.slice(0, command.length - uvArgs.length),
+    dependencies: uvArgs.slice(0, uvArgs.length - args.length - 1),
+    script: [script.target],
+    args,
+    env,
+    secrets,
+    payload,
+    scriptShipped: script.kind === "inline" || script.kind === "file",
+  });
+  Object.assign(env, payload);
 
   const labels: Record<string, string> = { ...table.labels, ...plainMap("labels", spec.labels) };
   // An explicit name wins over a name label from the metadata (both at once is an error downstream).
@@ -153,7 +185,7 @@ export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSp
 
   const out: RunSpec = {
     image: spec.image ?? table.image ?? UV_IMAGE,
-    command: shipped.length > 0 ? bootstrapCommand(uvArgs) : ["uv", "run", ...uvArgs],
+    command,
     env,
   };
   if (Object.keys(secrets).length > 0) out.secrets = secrets;
@@ -173,6 +205,69 @@ export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSp
   if (spec.ssh !== undefined) out.ssh = spec.ssh;
   if (spec.namespace !== undefined) out.namespace = spec.namespace;
   return out;
+}
+
+/** What the container's first `execve` carries, by the field to blame. */
+interface ExecParts {
+  /** The fixed part of the command (`uv run` or the bootstrap); never blamed. */
+  command: readonly string[];
+  /** `--with` and `--python` flags. */
+  dependencies: readonly string[];
+  /** The script argument. */
+  script: readonly string[];
+  args: readonly string[];
+  env: Readonly<Record<string, unknown>>;
+  secrets: Readonly<Record<string, unknown>>;
+  /** The `HF_JOBS_FILES*` variables. */
+  payload: Readonly<Record<string, string>>;
+  /** Whether the first shipped file is the script (then its chunks are blamed on `script`). */
+  scriptShipped: boolean;
+}
+
+/** Bytes one `execve` string takes: UTF-8 bytes, NUL and the pointer to it. */
+function execBytes(value: string): number {
+  return Buffer.byteLength(value, "utf8") + 1 + 8;
+}
+
+/**
+ * Throws a {@link ValidationError} when argv + envp would exceed {@link MAX_EXEC_BYTES}, blaming
+ * the field that takes the most room and listing the sizes (never a value).
+ */
+function checkExecSize(parts: ExecParts): void {
+  const sizes = new Map<string, number>();
+  const add = (field: string, bytes: number) => sizes.set(field, (sizes.get(field) ?? 0) + bytes);
+  const sum = (values: readonly string[]) => values.reduce((n, v) => n + execBytes(v), 0);
+  const entries = (map: Readonly<Record<string, unknown>>) => sum(Object.entries(map).map(([k, v]) => `${k}=${String(v)}`));
+  add("script", sum(parts.script));
+  add("dependencies", sum(parts.dependencies));
+  add("args", sum(parts.args));
+  add("env", entries(parts.env));
+  add("secrets", entries(parts.secrets));
+  const manifest = parts.payload[PAYLOAD_ENV_PREFIX];
+  if (manifest !== undefined) {
+    // Chunks are numbered across files in manifest order: charge each file's chunks to its field.
+    let k = 0;
+    const lines = manifest.split("\n").filter((line) => line !== "");
+    for (const [i, line] of lines.entries()) {
+      const field = i === 0 && parts.scriptShipped ? "script" : "files";
+      for (let j = Number(line.split(" ")[1]); j > 0; j--, k++) {
+        const name = `${PAYLOAD_ENV_PREFIX}_${k}`;
+        add(field, execBytes(`${name}=${parts.payload[name] ?? ""}`));
+      }
+    }
+    add(lines.length === 1 && parts.scriptShipped ? "script" : "files", execBytes(`${PAYLOAD_ENV_PREFIX}=${manifest}`));
+  }
+  const total = sum(parts.command) + [...sizes.values()].reduce((a, b) => a + b, 0);
+  if (total <= MAX_EXEC_BYTES) return;
+  const [field] = [...sizes.entries()].reduce((a, b) => (b[1] > a[1] ? b : a));
+  const detail = [...sizes.entries()]
+    .filter(([, bytes]) => bytes > 0)
+    .map(([name, bytes]) => `${name} ${bytes}`)
+    .join(", ");
+  throw new ValidationError(
+    field,
+    `the job's arguments and environment would take ${total} bytes in the container (${detail}), over the ${MAX_EXEC_BYTES}-byte (1.5 MiB) limit kept below Linux's 2 MiB ARG_MAX, past which the job could not start; put large data in a dataset, model or bucket and mount it with \`volumes\`, or fetch it from a URL`,
+  );
 }
 
 /** Shape check only; keys and values are validated when the job spec is built. */

@@ -3,7 +3,7 @@
  * the terminal table. No network.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { JobFailedError, ValidationError } from "../src/errors.js";
+import { HfJobsError, JobFailedError, ValidationError } from "../src/errors.js";
 import { NoJsonLineError, lastJsonLine, parseLastJsonLine } from "../src/fan-out-collect.js";
 import { DEFAULT_JOB_TIMEOUT_SECONDS, costOf, estimate, formatUsd } from "../src/fan-out-cost.js";
 import { formatDuration, formatParams, formatSummary } from "../src/fan-out-format.js";
@@ -80,6 +80,21 @@ describe("estimate", () => {
     expect(e.unknownFlavors).toEqual([]);
   });
 
+  it("adds $0.01/hour to the worst case of an item that exposes ports", () => {
+    const e = estimate(
+      [
+        { index: 0, flavor: "cpu-basic", timeoutSeconds: 7200, exposesPorts: true },
+        { index: 1, flavor: "cpu-basic", timeoutSeconds: 7200 },
+      ],
+      prices,
+      1,
+    );
+    expect(e.items.map((i) => i.exposesPorts)).toEqual([true, false]);
+    expect(e.items[0]?.worstCaseUsd).toBeCloseTo(120 * 0.000167 + 0.02, 12);
+    expect(e.items[1]?.worstCaseUsd).toBeCloseTo(120 * 0.000167, 12);
+    expect(e.worstCaseWithRetriesUsd).toBeCloseTo(2 * (240 * 0.000167 + 0.02), 12);
+  });
+
   it("has no total when a flavor has no price", () => {
     const e = estimate([{ index: 0, flavor: "mystery", timeoutSeconds: 60 }], prices, 0);
     expect(e.worstCaseUsd).toBeUndefined();
@@ -129,6 +144,9 @@ describe("last JSON line", () => {
     expect(await lastJsonLine(source(['{"loss": 0.5}']), { parse })(job)).toBe(0.5);
     await expect(lastJsonLine(source(['{"acc": 1}']), { parse })(job)).rejects.toThrow("no loss");
     await expect(lastJsonLine(source(["plain"]))(job)).rejects.toBeInstanceOf(NoJsonLineError);
+    // Part of the SDK's error tree, like every error it throws.
+    await expect(lastJsonLine(source(["plain"]))(job)).rejects.toBeInstanceOf(HfJobsError);
+    expect(new NoJsonLineError(job).name).toBe("NoJsonLineError");
     expect(await lastJsonLine(source(["plain"]), { required: false })(job)).toBeUndefined();
   });
 });

@@ -333,6 +333,29 @@ describe("abort", () => {
     expect(sweep.summary.detached).toBe(2);
   });
 
+  it("keeps an item completed when the abort cuts its collect short", async () => {
+    const fake = new FakeService();
+    const controller = new AbortController();
+    const sweep = await fanOut(fake.client(), {
+      params: [0],
+      job: () => spec(),
+      pollIntervalMs: POLL,
+      signal: controller.signal,
+      // Reads slowly: the caller aborts meanwhile, and collect gives up with an AbortError.
+      collect: (_job, { signal }) =>
+        new Promise<number>((_resolve, reject) => {
+          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+          controller.abort();
+        }),
+    });
+    const [r] = sweep.results;
+    expect(r).toMatchObject({ outcome: "completed", ok: true, stage: "COMPLETED", attempts: 1 });
+    expect(r?.value).toBeUndefined();
+    expect(r?.error).toMatchObject({ name: "SweepStoppedError", reason: "aborted" });
+    expect((r?.error?.cause as Error | undefined)?.name).toBe("AbortError");
+    expect(sweep.summary).toMatchObject({ completed: 1, failed: 0, stoppedBy: "aborted" });
+  });
+
   it("resolves with nothing launched when the signal is already aborted", async () => {
     const fake = new FakeService();
     const sweep = await fanOut(fake.client(), { params: range(3), job: () => spec(), signal: AbortSignal.abort() });
@@ -369,6 +392,35 @@ describe("resume", () => {
     expect(fake.withLabels({ [INDEX_LABEL]: "3" }).map((j) => j.labels[ATTEMPT_LABEL])).toEqual(["1"]);
     expect(events).toContain("skipped:0");
     expect(sweep.summary).toMatchObject({ skipped: 1, completed: 3 });
+  });
+
+  it("skips an item that COMPLETED even if a later job of it still runs, and reports that job without touching it", async () => {
+    const fake = new FakeService();
+    const labels = (attempt: number) => ({ [SWEEP_LABEL]: "stray", [INDEX_LABEL]: "0", [ATTEMPT_LABEL]: String(attempt) });
+    const done = fake.seed({ labels: labels(1) }, "COMPLETED");
+    const stray = fake.seed({ labels: labels(2) }, "RUNNING", { runTicks: 1000 });
+    const events: Array<FanOutEvent<number>> = [];
+    const sweep = await fanOut(fake.client(), {
+      params: range(2),
+      job: () => spec(),
+      sweepId: "stray",
+      resume: true,
+      pollIntervalMs: POLL,
+      onProgress: (e) => events.push(e),
+    });
+    const [r0, r1] = sweep.results;
+    expect(r0).toMatchObject({ outcome: "skipped", ok: true, attempts: 0, jobIds: [] });
+    expect(r0?.job?.id).toBe(done.id);
+    expect(r0?.strayJobs?.map((j) => j.id)).toEqual([stray.id]);
+    const skipped = events.find((e) => e.type === "skipped");
+    expect(skipped?.type === "skipped" && skipped.strayJobs?.map((j) => j.id)).toEqual([stray.id]);
+    expect(r1?.outcome).toBe("completed");
+    expect(r1?.strayJobs).toBeUndefined();
+    // Neither adopted nor cancelled: it keeps running, and only item 1 was created.
+    expect(fake.count("cancel")).toBe(0);
+    expect(fake.count("create")).toBe(1);
+    expect(stray.stage).toBe("RUNNING");
+    expect(String(sweep)).toContain(`earlier job still running: ${stray.id}`);
   });
 
   it("without resume, reruns every item of a reused sweep id with attempt numbers that do not collide", async () => {
@@ -456,20 +508,116 @@ describe("cost and budget", () => {
     expect(fake.count("create")).toBe(0);
   });
 
-  it("stops launching once the spend reaches maxCostUsd", async () => {
-    // Each attempt runs its full 10 minutes on a10g-small ($0.1667) and fails.
-    const fake = new FakeService({ outcome: () => ({ stage: "ERROR", runningSecs: 600 }) });
+  // One hour on a10g-small: the worst case of one attempt, $1.00002.
+  const HOUR = 60 * 0.016667;
+  const hourJob = () => spec({ flavor: "a10g-small", timeout: "60m" });
+
+  /** The item failed for good because its retry did not fit in the budget. */
+  function expectRetryRefused(result: { outcome: string; attempts: number; error?: Error } | undefined): void {
+    expect(result).toMatchObject({ outcome: "failed", attempts: 1 });
+    expect(result?.error).toBeInstanceOf(JobFailedError);
+    expect(result?.error?.cause).toMatchObject({ name: "SweepStoppedError", reason: "budget" });
+  }
+
+  it("launches no retry that could take the sweep over maxCostUsd", async () => {
+    // 4 items at $1, retries: 1, budget $4.50; every attempt fails at its timeout. The spend ($4)
+    // is under the budget, but a retry could cost $1 more: none is launched.
+    const fake = new FakeService({ outcome: () => ({ stage: "ERROR", runningSecs: 3600 }) });
+    const events: string[] = [];
     const sweep = await fanOut(fake.client(), {
-      params: [0],
-      job: () => spec({ flavor: "a10g-small", timeout: "10m" }),
-      retries: 5,
-      maxCostUsd: 0.3,
+      params: range(4),
+      job: hourJob,
+      retries: 1,
+      concurrency: 4,
+      maxCostUsd: 4.5,
+      pollIntervalMs: POLL,
+      onProgress: (e) => events.push(e.type),
+    });
+    expect(fake.count("create")).toBe(4);
+    expect(events).not.toContain("retried");
+    for (const r of sweep.results) expectRetryRefused(r);
+    expect(sweep.summary).toMatchObject({ failed: 4, stoppedBy: "budget" });
+    expect(sweep.summary.costUsd).toBeCloseTo(4 * HOUR, 10);
+  });
+
+  it("counts creates under way: retries launched together never exceed maxCostUsd", async () => {
+    // The four first attempts fail on the same tick; $6.50 has room for exactly two retries.
+    const fake = new FakeService({ outcome: () => ({ stage: "ERROR", runningSecs: 3600 }) });
+    const sweep = await fanOut(fake.client(), {
+      params: range(4),
+      job: hourJob,
+      retries: 1,
+      concurrency: 4,
+      maxCostUsd: 6.5,
       pollIntervalMs: POLL,
     });
-    expect(fake.count("create")).toBe(2);
-    expect(sweep.results[0]).toMatchObject({ outcome: "failed", attempts: 2, stage: "ERROR" });
+    expect(fake.count("create")).toBe(6);
+    expect(sweep.results.map((r) => r.attempts).sort()).toEqual([1, 1, 2, 2]);
     expect(sweep.summary.stoppedBy).toBe("budget");
-    expect(sweep.summary.costUsd).toBeCloseTo(2 * 10 * 0.016667, 10);
+    expect(sweep.summary.costUsd).toBeLessThanOrEqual(6.5);
+  });
+
+  it("reserves the worst case of the jobs in flight before a retry", async () => {
+    // Item 0 fails after a minute while item 1 still runs (it may take its whole hour).
+    const outcome = (job: { env: Record<string, string> }) =>
+      job.env.JOB_INDEX === "0" ? ({ stage: "ERROR", runningSecs: 60 } as const) : ({ stage: "COMPLETED", runningSecs: 3600, runTicks: 6 } as const);
+    const options = { params: range(2), job: hourJob, retries: 1, concurrency: 2, pollIntervalMs: POLL };
+    // $0.02 spent + $1 in flight + $1 for the retry = $2.02: over $2.01, within $2.50.
+    const tight = new FakeService({ outcome });
+    const refused = await fanOut(tight.client(), { ...options, maxCostUsd: 2.01 });
+    expect(tight.count("create")).toBe(2);
+    expectRetryRefused(refused.results[0]);
+    expect(refused.results[1]?.outcome).toBe("completed");
+    expect(refused.summary.stoppedBy).toBe("budget");
+
+    nock.cleanAll(); // the next fake answers on the same host
+    const roomy = new FakeService({ outcome });
+    const retried = await fanOut(roomy.client(), { ...options, maxCostUsd: 2.5 });
+    expect(roomy.count("create")).toBe(3);
+    expect(retried.results[0]).toMatchObject({ outcome: "failed", attempts: 2 });
+    expect(retried.summary.stoppedBy).toBeUndefined();
+  });
+
+  it("reports the items the budget leaves no room for as not-started", async () => {
+    // One at a time: item 0 fails twice ($2), item 1 completes ($3 spent), item 2 ($1 more) no longer fits $3.50.
+    const fake = new FakeService({
+      outcome: (job) => (job.env.JOB_INDEX === "0" ? { stage: "ERROR", runningSecs: 3600 } : { stage: "COMPLETED", runningSecs: 3600 }),
+    });
+    const sweep = await fanOut(fake.client(), {
+      params: range(3),
+      job: hourJob,
+      retries: 1,
+      concurrency: 1,
+      maxCostUsd: 3.5,
+      pollIntervalMs: POLL,
+    });
+    expect(fake.count("create")).toBe(3);
+    expect(sweep.results.map((r) => [r.outcome, r.attempts])).toEqual([
+      ["failed", 2],
+      ["completed", 1],
+      ["not-started", 0],
+    ]);
+    expect(sweep.results[2]?.error).toMatchObject({ name: "SweepStoppedError", reason: "budget" });
+    expect(sweep.summary).toMatchObject({ notStarted: 1, stoppedBy: "budget" });
+  });
+
+  it("adds $0.01/hour for exposed ports to the cost and to the worst case", async () => {
+    const fake = new FakeService({ outcome: () => ({ stage: "COMPLETED", runningSecs: 3600 }) });
+    const options = {
+      params: [[8000], []],
+      job: (expose: number[]) => spec({ flavor: "cpu-basic", timeout: "2h", expose }),
+      pollIntervalMs: POLL,
+    };
+    const cpuHour = 60 * 0.000167;
+    const sweep = await fanOut(fake.client(), options);
+    expect(sweep.results[0]?.costUsd).toBeCloseTo(cpuHour + 0.01, 10);
+    expect(sweep.results[1]?.costUsd).toBeCloseTo(cpuHour, 10);
+    expect(sweep.plan.estimate.items[0]).toMatchObject({ exposesPorts: true, pricePerMinuteUsd: 0.000167 });
+    expect(sweep.plan.estimate.items[0]?.worstCaseUsd).toBeCloseTo(2 * (cpuHour + 0.01), 10);
+    expect(sweep.plan.estimate.worstCaseUsd).toBeCloseTo(4 * cpuHour + 0.02, 10);
+    // The budget check counts it too: $0.0601 does not fit $0.05.
+    const error = await fanOut(fake.client(), { ...options, maxCostUsd: 0.05 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetExceededError);
   });
 });
 
@@ -496,6 +644,42 @@ describe("dry run", () => {
     expect(sweep.plan.estimate.worstCaseWithRetriesUsd).toBeCloseTo(2 * worst, 10);
     expect(sweep.results.every((r) => r.outcome === "not-started" && r.error === undefined)).toBe(true);
     expect(String(sweep)).toContain("Dry run of sweep dry: 4 items");
+  });
+
+  it("with resume, lists the earlier run and plans, estimates and checks the budget of the items it would launch", async () => {
+    const fake = new FakeService();
+    const labels = (i: number) => ({ [SWEEP_LABEL]: "dry-resume", [INDEX_LABEL]: String(i), [ATTEMPT_LABEL]: "1" });
+    const done = [fake.seed({ labels: labels(0) }, "COMPLETED"), fake.seed({ labels: labels(2) }, "COMPLETED")];
+    fake.seed({ labels: labels(1) }, "ERROR");
+    // Four items at $1 worst case each; only two are left to run, which fits $2.50.
+    const sweep = await fanOut(fake.client(), {
+      params: range(4),
+      job: () => spec({ flavor: "a10g-small", timeout: "60m" }),
+      sweepId: "dry-resume",
+      resume: true,
+      dryRun: true,
+      maxCostUsd: 2.5,
+    });
+    expect(fake.requests.map((r) => r.kind)).toEqual(["hardware", "list"]);
+    expect(fake.jobs).toHaveLength(3);
+    expect(sweep.plan.skipped).toEqual([0, 2]);
+    expect(sweep.plan.estimate.items.map((i) => i.index)).toEqual([1, 3]);
+    expect(sweep.plan.estimate.worstCaseUsd).toBeCloseTo(2 * 60 * 0.016667, 10);
+    expect(sweep.results.map((r) => r.outcome)).toEqual(["skipped", "not-started", "skipped", "not-started"]);
+    expect(sweep.results[2]?.job?.id).toBe(done[1]?.id);
+    expect(sweep.summary).toMatchObject({ skipped: 2, notStarted: 2 });
+    expect(String(sweep)).toContain("4 items (2 skipped by resume)");
+    // The same sweep with $1.50 is refused, as the real run would be.
+    const error = await fanOut(fake.client(), {
+      params: range(4),
+      job: () => spec({ flavor: "a10g-small", timeout: "60m" }),
+      sweepId: "dry-resume",
+      resume: true,
+      dryRun: true,
+      maxCostUsd: 1.5,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(fake.count("create")).toBe(0);
   });
 
   it("resolves uv jobs to the spec that would be run", async () => {

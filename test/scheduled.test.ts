@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -20,6 +21,7 @@ import type { JobSpecWire } from "../src/schemas.js";
 import { UV_IMAGE } from "../src/schemas.js";
 import { buildJobSpec, defaultNameFromImage } from "../src/spec.js";
 import { buildUvRunSpec } from "../src/uv.js";
+import { UV_BOOTSTRAP } from "../src/uv-bootstrap.js";
 
 const ENDPOINT = "https://hub.test";
 const TOKEN = "hf_scheduledTestToken000000000000";
@@ -545,12 +547,87 @@ describe("setLabels", () => {
 });
 
 describe("runUv", () => {
-  it("POSTs the spec built by buildUvRunSpec to /api/jobs/{ns}", async () => {
-    const uv = { script: "https://example.test/a.py", args: ["x y"], dependencies: ["numpy"] };
+  // Literal bodies: nothing here is computed by the code under test (no buildUvRunSpec, no
+  // encoder), so a wrong image, a lost PYTHONUNBUFFERED, a missing labels.name or a broken file
+  // encoding fails. The payload is recomputed from the files' bytes with Buffer's base64 only.
+  const UV_IMAGE_LITERAL = "ghcr.io/astral-sh/uv:python3.12-bookworm";
+  const uvFixture = (name: string) => fileURLToPath(new URL(`./fixtures/uv/${name}`, import.meta.url));
+
+  it("POSTs a URL script as plain `uv run` with the uv image, PYTHONUNBUFFERED and a default name", async () => {
     const seen = expectCall("POST", "/api/jobs/ns", 200, TRIGGER_FIXTURE);
-    const job = await makeClient({ namespace: "ns" }).runUv(uv);
-    expect(only(seen).body).toStrictEqual(buildJobSpec(await buildUvRunSpec(uv)));
-    expect((only(seen).body as JobSpecWire).command).toStrictEqual(["uv", "run", "--with", "numpy", "https://example.test/a.py", "x y"]);
+    const job = await makeClient({ namespace: "ns" }).runUv({ script: "https://example.test/a.py", args: ["x y"], dependencies: ["numpy"] });
+    const request = only(seen);
+    expectStandardHeaders(request, true);
+    expect(request.body).toStrictEqual({
+      dockerImage: UV_IMAGE_LITERAL,
+      command: ["uv", "run", "--with", "numpy", "https://example.test/a.py", "x y"],
+      arguments: [],
+      environment: { PYTHONUNBUFFERED: "1" },
+      flavor: "cpu-basic",
+      // "a" + the first 8 hex of SHA-256("https://example.test/a.py\0x y"), as the Python client names it.
+      labels: { name: "a-b0fcb25e" },
+    });
+    expect(fetched).toStrictEqual([`POST ${ENDPOINT}/api/jobs/ns`]);
     expect(job.id).toBe("687fb701029421ae5549dfff");
+  });
+
+  it("POSTs a local script and files as `sh -c <bootstrap>` with the files' bytes in HF_JOBS_FILES*", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hf-jobs-runuv-wire-"));
+    try {
+      // Over one 65536-character chunk of base64 (49152 bytes), so the file spans two variables.
+      const big = Buffer.alloc(50_000);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 7919 + (i >> 8)) & 0xff;
+      writeFileSync(join(dir, "big.bin"), big);
+      const plain = readFileSync(uvFixture("plain.py"));
+      const config = readFileSync(uvFixture("config.yaml"));
+      const bin = readFileSync(uvFixture("bytes.bin")); // NUL, CR LF, invalid UTF-8, "=+/"
+      const big64 = big.toString("base64");
+      expect(big64.length).toBeGreaterThan(65536);
+
+      const seen = expectCall("POST", "/api/jobs/ns", 200, TRIGGER_FIXTURE);
+      await makeClient({ namespace: "ns" }).runUv({
+        script: uvFixture("plain.py"),
+        files: [uvFixture("config.yaml"), uvFixture("bytes.bin"), join(dir, "big.bin")],
+        args: ["--config", "config.yaml", "$(id)", "a\nb"],
+        python: "3.12",
+        env: { WANDB_PROJECT: "sft" },
+        secrets: { API_KEY: "s3cret" },
+        labels: { team: "ml" },
+        name: "wire-test",
+        flavor: "a10g-small",
+        timeout: "2h",
+      });
+      const request = only(seen);
+      expectStandardHeaders(request, true);
+      expect(request.body).toStrictEqual({
+        dockerImage: UV_IMAGE_LITERAL,
+        command: ["sh", "-c", UV_BOOTSTRAP, "hf-jobs-uv", "--python", "3.12", "./plain.py", "--config", "config.yaml", "$(id)", "a\nb"],
+        arguments: [],
+        environment: {
+          WANDB_PROJECT: "sft",
+          PYTHONUNBUFFERED: "1",
+          // One line per file: <bytes> <chunk variables> <x|-> <base64 of the name>.
+          HF_JOBS_FILES: [
+            `${plain.length} 1 - cGxhaW4ucHk=`,
+            `${config.length} 1 - Y29uZmlnLnlhbWw=`,
+            `${bin.length} 1 - Ynl0ZXMuYmlu`,
+            `${big.length} 2 - YmlnLmJpbg==`,
+          ].join("\n"),
+          HF_JOBS_FILES_0: plain.toString("base64"),
+          HF_JOBS_FILES_1: config.toString("base64"),
+          HF_JOBS_FILES_2: bin.toString("base64"),
+          HF_JOBS_FILES_3: big64.slice(0, 65536),
+          HF_JOBS_FILES_4: big64.slice(65536),
+        },
+        flavor: "a10g-small",
+        secrets: { API_KEY: "s3cret" },
+        timeoutSeconds: 7200,
+        labels: { team: "ml", name: "wire-test" },
+      });
+      expect(bin.toString("base64")).toBe("AAF/gMMo/v8NCj0rL+KCrAo=");
+      expect(fetched).toStrictEqual([`POST ${ENDPOINT}/api/jobs/ns`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

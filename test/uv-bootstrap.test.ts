@@ -1,12 +1,15 @@
 /**
- * Runs the real bootstrap with the local `sh` (dash on Debian, like the uv image), in a temp
- * directory, with a fake `uv` that records its argv (NUL-separated) and copies the files it sees.
- * PATH holds only the tools the bootstrap may use, so a host `uv` can never stand in for the fake.
+ * Runs the real bootstrap in a temp directory with a fake `uv` that records its argv
+ * (NUL-separated) and copies the files it sees, under each shell an image may have: the local
+ * `sh` (dash on Debian, like the default uv image) and, when installed, `busybox sh` with busybox's
+ * own applets (Alpine-based images). PATH holds only the tools the bootstrap may use, so a host
+ * `uv` can never stand in for the fake. The busybox suite is skipped when busybox is absent.
  */
 import { spawnSync } from "node:child_process";
+import { realpathSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../src/errors.js";
@@ -23,24 +26,73 @@ import {
   UV_BOOTSTRAP,
 } from "../src/uv-bootstrap.js";
 
-const TOOLS = ["sh", "base64", "printenv", "wc", "chmod", "cp"];
+/** What the bootstrap needs (sh, base64, printenv, wc, chmod), plus cp for the fake uv. */
+const TOOLS = ["sh", "base64", "printenv", "wc", "chmod", "cp"] as const;
 const FIXTURES = resolve(import.meta.dirname, "fixtures/uv");
 
+/** Absolute path of a host command, or undefined. */
+function hostTool(tool: string): string | undefined {
+  const found = spawnSync("sh", ["-c", 'command -v "$1"', "sh", tool], { encoding: "utf8" });
+  const path = found.stdout.trim();
+  return found.status === 0 && path.startsWith("/") ? path : undefined;
+}
+
+/** A shell and the tools beside it: each tool name maps to the binary it runs as. */
+interface Shell {
+  label: string;
+  /** Tool name → binary; a busybox binary runs as the applet named by the link. */
+  tools: Record<(typeof TOOLS)[number], string>;
+  /** Directory of links named after the tools, set up in beforeAll; PATH of every run. */
+  dir: string;
+}
+
+function hostShell(): Shell {
+  const tools = Object.fromEntries(
+    TOOLS.map((tool) => {
+      const path = hostTool(tool);
+      if (!path) throw new Error(`test host lacks ${tool}`);
+      return [tool, path];
+    }),
+  ) as Shell["tools"];
+  return { label: `the local sh (${basename(realpathSync(tools.sh))})`, tools, dir: "" };
+}
+
+/**
+ * busybox sh with busybox's applets, or undefined when busybox is not installed. An applet
+ * missing from this build (Debian's busybox has no printenv; Alpine's has) falls back to the
+ * host tool, and the label says so.
+ */
+function busyboxShell(): Shell | undefined {
+  const busybox = hostTool("busybox");
+  if (!busybox) return undefined;
+  const applets = new Set(spawnSync(busybox, ["--list"], { encoding: "utf8" }).stdout.split("\n"));
+  if (!applets.has("sh")) return undefined;
+  const fallbacks: string[] = [];
+  const tools = Object.fromEntries(
+    TOOLS.map((tool) => {
+      if (applets.has(tool)) return [tool, busybox];
+      fallbacks.push(tool);
+      const path = hostTool(tool);
+      if (!path) throw new Error(`test host lacks ${tool}`);
+      return [tool, path];
+    }),
+  ) as Shell["tools"];
+  const note = fallbacks.length > 0 ? `, host ${fallbacks.join(", ")}` : "";
+  return { label: `busybox sh and applets (Alpine images${note})`, tools, dir: "" };
+}
+
+const SHELLS = { host: hostShell(), busybox: busyboxShell() };
+
 let root: string;
-let toolsDir: string;
-let shPath: string;
 let runCount = 0;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "hf-jobs-uv-test-"));
-  toolsDir = join(root, "tools");
-  await mkdir(toolsDir);
-  for (const tool of TOOLS) {
-    const found = spawnSync("sh", ["-c", 'command -v "$1"', "sh", tool], { encoding: "utf8" });
-    const path = found.stdout.trim();
-    if (found.status !== 0 || !path.startsWith("/")) throw new Error(`test host lacks ${tool}`);
-    if (tool === "sh") shPath = path;
-    await symlink(path, join(toolsDir, tool));
+  for (const [key, shell] of Object.entries(SHELLS)) {
+    if (!shell) continue;
+    shell.dir = join(root, `tools-${key}`);
+    await mkdir(shell.dir);
+    for (const [tool, path] of Object.entries(shell.tools)) await symlink(path, join(shell.dir, tool));
   }
 });
 
@@ -60,8 +112,13 @@ interface Run {
   work: string;
 }
 
-/** Executes `command` as the container would, with only `env` plus PATH. */
-async function execute(command: string[], env: Record<string, string>, opts: { withUv?: boolean; uvExit?: number } = {}): Promise<Run> {
+/** Executes `command` as the container would, with only `env` plus PATH (the shell's tools). */
+async function execute(
+  shell: Shell,
+  command: string[],
+  env: Record<string, string>,
+  opts: { withUv?: boolean; uvExit?: number } = {},
+): Promise<Run> {
   const dir = join(root, `run-${runCount++}`);
   const work = join(dir, "work");
   const bin = join(dir, "bin");
@@ -71,7 +128,8 @@ async function execute(command: string[], env: Record<string, string>, opts: { w
   await mkdir(out);
   if (opts.withUv !== false) {
     const fakeUv = [
-      `#!${shPath}`,
+      // Through the link, so a busybox binary runs as its sh applet.
+      `#!${join(shell.dir, "sh")}`,
       'for a in "$@"; do printf \'%s\\0\' "$a"; done >"$FAKE_UV_OUT/argv"',
       'cp -R . "$FAKE_UV_OUT/seen"',
       `if printenv ${PAYLOAD_ENV_PREFIX} >/dev/null || printenv ${PAYLOAD_ENV_PREFIX}_0 >/dev/null; then : >"$FAKE_UV_OUT/leaked"; fi`,
@@ -83,7 +141,7 @@ async function execute(command: string[], env: Record<string, string>, opts: { w
   const [cmd, ...rest] = command;
   const result = spawnSync(cmd ?? "", rest, {
     cwd: work,
-    env: { ...env, PATH: `${bin}:${toolsDir}`, FAKE_UV_OUT: out, FAKE_UV_EXIT: String(opts.uvExit ?? 0) },
+    env: { ...env, PATH: `${bin}:${shell.dir}`, FAKE_UV_OUT: out, FAKE_UV_EXIT: String(opts.uvExit ?? 0) },
     encoding: "utf8",
   });
   if (result.error) throw result.error;
@@ -178,100 +236,159 @@ async function expectFiles(dir: string, files: readonly ShippedFile[]): Promise<
   }
 }
 
-describe("bootstrap executed with the local sh", () => {
-  it("writes every file byte for byte and passes every argument unchanged", async () => {
-    const uvArgs = ["--with", "trl>=0.12", "--python", "3.12", "./train.py", ...NASTY_ARGS];
-    const env = encodeFilesPayload(NASTY_FILES);
-    expect(Object.keys(env).length).toBeGreaterThan(NASTY_FILES.length); // big.bin spans several chunks
-    const run = await execute(bootstrapCommand(uvArgs), env);
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    expect(run.uvArgv).toEqual(["run", ...uvArgs]);
-    await expectFiles(run.seen, NASTY_FILES); // what uv saw
-    await expectFiles(run.work, NASTY_FILES); // nothing else was created (no "pwned-*")
-    expect(run.leaked).toBe(false);
+/** The same hostile-payload suite for every shell. */
+function executedSuite(shell: Shell): void {
+  describe("bootstrap executed", () => {
+    it("writes every file byte for byte and passes every argument unchanged", async () => {
+      const uvArgs = ["--with", "trl>=0.12", "--python", "3.12", "./train.py", ...NASTY_ARGS];
+      const env = encodeFilesPayload(NASTY_FILES);
+      expect(Object.keys(env).length).toBeGreaterThan(NASTY_FILES.length); // big.bin spans several chunks
+      const run = await execute(shell, bootstrapCommand(uvArgs), env);
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      expect(run.uvArgv).toEqual(["run", ...uvArgs]);
+      await expectFiles(run.seen, NASTY_FILES); // what uv saw
+      await expectFiles(run.work, NASTY_FILES); // nothing else was created (no "pwned-*")
+      expect(run.leaked).toBe(false);
+    });
+
+    it("runs uv with no files at all and an empty manifest", async () => {
+      const run = await execute(shell, bootstrapCommand(["python", "-c", "print(1)"]), encodeFilesPayload([]));
+      expect(run.status).toBe(0);
+      expect(run.uvArgv).toEqual(["run", "python", "-c", "print(1)"]);
+      expect(await readdir(run.seen)).toEqual([]);
+    });
+
+    it("exits with uv's own exit status (exec, no wrapper left)", async () => {
+      const run = await execute(shell, bootstrapCommand(["./a.py"]), encodeFilesPayload([{ name: "a.py", content: text("") }]), { uvExit: 7 });
+      expect(run.status).toBe(7);
+    });
+
+    it("fails clearly when uv is absent from the image", async () => {
+      const run = await execute(shell, bootstrapCommand(["./a.py"]), encodeFilesPayload([{ name: "a.py", content: text("x") }]), { withUv: false });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain(`${BOOTSTRAP_ARGV0}: uv not found on PATH`);
+    });
+
+    it("fails before running uv when a chunk is missing", async () => {
+      const env = encodeFilesPayload([{ name: "big.bin", content: noise(200 * 1024, 3) }]);
+      delete env[`${PAYLOAD_ENV_PREFIX}_1`];
+      const run = await execute(shell, bootstrapCommand(["./big.bin"]), env);
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain("./big.bin is incomplete");
+      expect(run.uvArgv).toBeUndefined();
+    });
+
+    it("fails before running uv when a chunk is corrupt, too long or too short", async () => {
+      const content = noise(1000, 11);
+      const good = encodeFilesPayload([{ name: "a.bin", content }]);
+      const chunk = good[`${PAYLOAD_ENV_PREFIX}_0`] ?? "";
+      // GNU base64 -d refuses non-base64 input; busybox's skips it, so the size check must catch it.
+      const CORRUPT_A_BIN = /hf-jobs-uv: (cannot decode or write \.\/a\.bin|\.\/a\.bin is incomplete or corrupt \(expected 1000 bytes\))/;
+      const cases: Record<string, string> = {
+        "not base64": `${"!".repeat(8)}${chunk.slice(8)}`,
+        "extra data": `${chunk}QUJD`,
+        "cut short": chunk.slice(0, -8),
+      };
+      for (const [label, bad] of Object.entries(cases)) {
+        const run = await execute(shell, bootstrapCommand(["./a.bin"]), { ...good, [`${PAYLOAD_ENV_PREFIX}_0`]: bad });
+        expect(run.status, label).not.toBe(0);
+        expect(run.stderr, label).toMatch(CORRUPT_A_BIN);
+        expect(run.uvArgv, label).toBeUndefined();
+      }
+    });
+
+    it("refuses a hand-made payload whose file name would leave the working directory", async () => {
+      const good = encodeFilesPayload([{ name: "a.py", content: text("x") }]);
+      const manifest = good[PAYLOAD_ENV_PREFIX] ?? "";
+      const b64 = (name: string) => Buffer.from(name, "utf8").toString("base64");
+      for (const name of ["../escape.py", "..", "sub/a.py"]) {
+        const env = { ...good, [PAYLOAD_ENV_PREFIX]: manifest.replace(b64("a.py"), b64(name)) };
+        expect(env[PAYLOAD_ENV_PREFIX], name).not.toBe(manifest);
+        const run = await execute(shell, bootstrapCommand(["./a.py"]), env);
+        expect(run.status, name).not.toBe(0);
+        expect(run.stderr, name).toContain("unsafe file name");
+        expect(run.uvArgv, name).toBeUndefined();
+        await expect(stat(join(run.work, "..", "escape.py")), name).rejects.toThrow();
+      }
+    });
+
+    it("never runs uv with a file other than the one sent, even when junk is inserted in a chunk", async () => {
+      const content = noise(1000, 12);
+      const env = encodeFilesPayload([{ name: "a.bin", content }]);
+      const chunk = env[`${PAYLOAD_ENV_PREFIX}_0`] ?? "";
+      env[`${PAYLOAD_ENV_PREFIX}_0`] = `${chunk.slice(0, 100)}!*\t${chunk.slice(100)}`;
+      const run = await execute(shell, bootstrapCommand(["./a.bin"]), env);
+      // GNU refuses the chunk; busybox skips the junk and writes the right bytes. Either is fine.
+      if (run.uvArgv === undefined) expect(run.status).not.toBe(0);
+      else await expectFiles(run.seen, [{ name: "a.bin", content }]);
+    });
+
+    it("passes arbitrary generated arguments and file contents through unchanged", async () => {
+      // Strings without NUL: Linux cannot carry NUL in argv or environ.
+      const arg = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\0"));
+      const name = fc
+        .string({ unit: "grapheme", minLength: 1, maxLength: 20 })
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: names with control characters are rejected by design
+        .filter((s) => !/[/\u0000-\u001f\u007f]/.test(s) && s !== "." && s !== "..");
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(arg, { maxLength: 8 }),
+          fc.uniqueArray(fc.record({ name, content: fc.uint8Array({ maxLength: 300 }) }), { selector: (f) => f.name, maxLength: 4 }),
+          async (args, files) => {
+            const run = await execute(shell, bootstrapCommand(args), encodeFilesPayload(files));
+            expect(run.status).toBe(0);
+            expect(run.uvArgv).toEqual(["run", ...args]);
+            await expectFiles(run.seen, files.map((f) => ({ ...f, executable: false })));
+          },
+        ),
+        { numRuns: 25, seed: 20240605 },
+      );
+    });
   });
 
-  it("runs uv with no files at all and an empty manifest", async () => {
-    const run = await execute(bootstrapCommand(["python", "-c", "print(1)"]), encodeFilesPayload([]));
-    expect(run.status).toBe(0);
-    expect(run.uvArgv).toEqual(["run", "python", "-c", "print(1)"]);
-    expect(await readdir(run.seen)).toEqual([]);
-  });
-
-  it("exits with uv's own exit status (exec, no wrapper left)", async () => {
-    const run = await execute(bootstrapCommand(["./a.py"]), encodeFilesPayload([{ name: "a.py", content: text("") }]), { uvExit: 7 });
-    expect(run.status).toBe(7);
-  });
-
-  it("fails clearly when uv is absent from the image", async () => {
-    const run = await execute(bootstrapCommand(["./a.py"]), encodeFilesPayload([{ name: "a.py", content: text("x") }]), { withUv: false });
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain(`${BOOTSTRAP_ARGV0}: uv not found on PATH`);
-  });
-
-  it("fails before running uv when a chunk is missing", async () => {
-    const env = encodeFilesPayload([{ name: "big.bin", content: noise(200 * 1024, 3) }]);
-    delete env[`${PAYLOAD_ENV_PREFIX}_1`];
-    const run = await execute(bootstrapCommand(["./big.bin"]), env);
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain("./big.bin is incomplete");
-    expect(run.uvArgv).toBeUndefined();
-  });
-
-  it("passes arbitrary generated arguments and file contents through unchanged", async () => {
-    // Strings without NUL: Linux cannot carry NUL in argv or environ.
-    const arg = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\0"));
-    const name = fc
-      .string({ unit: "grapheme", minLength: 1, maxLength: 20 })
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: names with control characters are rejected by design
-      .filter((s) => !/[/\u0000-\u001f\u007f]/.test(s) && s !== "." && s !== "..");
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(arg, { maxLength: 8 }),
-        fc.uniqueArray(fc.record({ name, content: fc.uint8Array({ maxLength: 300 }) }), { selector: (f) => f.name, maxLength: 4 }),
-        async (args, files) => {
-          const run = await execute(bootstrapCommand(args), encodeFilesPayload(files));
-          expect(run.status).toBe(0);
-          expect(run.uvArgv).toEqual(["run", ...args]);
-          await expectFiles(run.seen, files.map((f) => ({ ...f, executable: false })));
+  describe("buildUvRunSpec output, executed", () => {
+    it("ships a local script and a config file and runs them with the caller's arguments", async () => {
+      const spec = await buildUvRunSpec(
+        {
+          script: join(FIXTURES, "plain.py"),
+          files: [join(FIXTURES, "config.yaml")],
+          dependencies: ["rich"],
+          args: ["--config", "config.yaml", "$(id)", "a\nb"],
         },
-      ),
-      { numRuns: 25, seed: 20240605 },
-    );
-  });
-});
+        { env: {} },
+      );
+      const run = await execute(shell, spec.command ?? [], spec.env ?? {});
+      expect(run.status).toBe(0);
+      expect(run.uvArgv).toEqual(["run", "--with", "rich", "./plain.py", "--config", "config.yaml", "$(id)", "a\nb"]);
+      await expectFiles(run.seen, [
+        { name: "plain.py", content: new Uint8Array(await readFile(join(FIXTURES, "plain.py"))) },
+        { name: "config.yaml", content: new Uint8Array(await readFile(join(FIXTURES, "config.yaml"))) },
+      ]);
+    });
 
-describe("buildUvRunSpec output, executed", () => {
-  it("ships a local script and a config file and runs them with the caller's arguments", async () => {
-    const spec = await buildUvRunSpec(
-      {
-        script: join(FIXTURES, "plain.py"),
-        files: [join(FIXTURES, "config.yaml")],
-        dependencies: ["rich"],
-        args: ["--config", "config.yaml", "$(id)", "a\nb"],
-      },
-      { env: {} },
-    );
-    const run = await execute(spec.command ?? [], spec.env ?? {});
-    expect(run.status).toBe(0);
-    expect(run.uvArgv).toEqual(["run", "--with", "rich", "./plain.py", "--config", "config.yaml", "$(id)", "a\nb"]);
-    await expectFiles(run.seen, [
-      { name: "plain.py", content: new Uint8Array(await readFile(join(FIXTURES, "plain.py"))) },
-      { name: "config.yaml", content: new Uint8Array(await readFile(join(FIXTURES, "config.yaml"))) },
-    ]);
+    it("keeps an executable local script executable", async () => {
+      const dir = await mkdtemp(join(root, "exec-src-"));
+      await writeFile(join(dir, "job.sh"), "#!/bin/sh\necho hi\n");
+      await chmod(join(dir, "job.sh"), 0o755);
+      const spec = await buildUvRunSpec({ script: "job.sh" }, { cwd: dir, env: {} });
+      const run = await execute(shell, spec.command ?? [], spec.env ?? {});
+      expect(run.uvArgv).toEqual(["run", "./job.sh"]);
+      expect((await stat(join(run.seen, "job.sh"))).mode & 0o111).not.toBe(0);
+    });
   });
+}
 
-  it("keeps an executable local script executable", async () => {
-    const dir = join(root, "exec-src");
-    await mkdir(dir);
-    await writeFile(join(dir, "job.sh"), "#!/bin/sh\necho hi\n");
-    await chmod(join(dir, "job.sh"), 0o755);
-    const spec = await buildUvRunSpec({ script: "job.sh" }, { cwd: dir, env: {} });
-    const run = await execute(spec.command ?? [], spec.env ?? {});
-    expect(run.uvArgv).toEqual(["run", "./job.sh"]);
-    expect((await stat(join(run.seen, "job.sh"))).mode & 0o111).not.toBe(0);
+describe(SHELLS.host.label, () => executedSuite(SHELLS.host));
+
+// Skipped, not failed, on machines without busybox (CI images may not have it).
+describe.skipIf(SHELLS.busybox === undefined)(SHELLS.busybox?.label ?? "busybox sh (not installed)", () => {
+  const shell = SHELLS.busybox as Shell;
+  it("really runs busybox", () => {
+    const banner = spawnSync(join(shell.dir, "sh"), ["--help"], { encoding: "utf8" });
+    expect(`${banner.stdout}${banner.stderr}`).toMatch(/BusyBox/);
   });
+  executedSuite(shell);
 });
 
 describe("payload encoding", () => {

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { JobsClient } from "../src/client.js";
 import { ValidationError } from "../src/errors.js";
 import { UV_IMAGE } from "../src/schemas.js";
 import { buildRunBody, defaultNameFromScript } from "../src/spec.js";
@@ -222,6 +223,72 @@ describe("uv options", () => {
     // The limit is on UTF-8 bytes, not characters.
     await rejects(build({ script: "python", args: ["é".repeat(65536)] }), "args[0]");
     expect((await build({ script: "python", args: ["x".repeat(131071)] })).command).toHaveLength(4);
+  });
+});
+
+describe("total size of arguments and environment (Linux ARG_MAX)", () => {
+  // Counted independently of src/uv.ts, as Linux does at execve: UTF-8 bytes + NUL + 8-byte pointer.
+  const LIMIT = 1.5 * 1024 * 1024;
+  const cost = (s: string) => Buffer.byteLength(s, "utf8") + 1 + 8;
+  const bigArgs = (count: number, length: number) => Array.from({ length: count }, (_, i) => String(i % 10).repeat(length));
+
+  it("rejects a dozen large arguments plus a full payload before any request, naming args", async () => {
+    const { io, reads } = memIo({ "a.py": "print(1)\n", "data.bin": new Uint8Array(MAX_SHIPPED_BYTES - 9) });
+    // Each argument is under the 128 KiB per-string limit; together with the payload they are not under ARG_MAX.
+    const error = await rejects(
+      buildUvRunSpec({ script: "a.py", files: ["data.bin"], args: bigArgs(12, 100_000) }, io),
+      "args",
+      /1572864-byte \(1\.5 MiB\) limit.*ARG_MAX/,
+    );
+    expect(error.message).toMatch(/args 1200108/);
+    expect(error.message).toMatch(/files \d+/);
+    expect(reads.length).toBeGreaterThan(0);
+  });
+
+  it("makes runUv fail before any request", async () => {
+    const sent: string[] = [];
+    const client = new JobsClient({
+      token: "hf_test",
+      endpoint: "https://hub.test",
+      fetch: async (input) => {
+        sent.push(String(input));
+        throw new Error("no request expected");
+      },
+    });
+    await rejects(client.runUv({ script: "python", args: bigArgs(14, 120_000) }), "args", /ARG_MAX/);
+    expect(sent).toEqual([]);
+  });
+
+  it("names env or secrets when they take the most room, without printing a value", async () => {
+    const values = Object.fromEntries(bigArgs(14, 120_000).map((v, i) => [`VAR_${i}`, v]));
+    await rejects(build({ script: "python", env: values }), "env", /over the 1572864-byte/);
+    const error = await rejects(build({ script: "python", secrets: values }), "secrets", /over the 1572864-byte/);
+    expect(error.message).not.toContain("0".repeat(100));
+  });
+
+  it("names the shipped files when they take the most room", async () => {
+    const files = { "a.py": "print(1)\n", "data.bin": new Uint8Array(MAX_SHIPPED_BYTES - 9) };
+    const io = memIo(files).io;
+    // About 683 KiB of payload, 585 KiB of env and 293 KiB of arguments.
+    const env = Object.fromEntries(bigArgs(5, 120_000).map((v, i) => [`VAR_${i}`, v]));
+    await rejects(buildUvRunSpec({ script: "a.py", files: ["data.bin"], env, args: bigArgs(3, 100_000) }, io), "files", /files \d+/);
+    await rejects(buildUvRunSpec({ script: "data.bin", env, args: bigArgs(3, 100_000) }, io), "script", /script \d+/);
+  });
+
+  it("accepts exactly the limit and rejects one byte more", async () => {
+    // uv run python, PYTHONUNBUFFERED=1, then 13 arguments of 120000 bytes and one to fill up.
+    const fixed = cost("uv") + cost("run") + cost("python") + cost("PYTHONUNBUFFERED=1");
+    const filler = LIMIT - fixed - 13 * cost("x".repeat(120_000)) - cost("");
+    const args = [...bigArgs(13, 120_000), "y".repeat(filler)];
+    expect((await build({ script: "python", args })).command).toHaveLength(3 + 14);
+    await rejects(build({ script: "python", args: [...args.slice(0, -1), "y".repeat(filler + 1)] }), "args", /1572865 bytes/);
+  });
+
+  it("rejects a single env or secret entry over Linux's 128 KiB per-string limit, naming it", async () => {
+    // "NAME=value" plus the NUL: 131072 bytes is one too many.
+    await rejects(build({ script: "python", env: { BIG: "x".repeat(131072 - 4) } }), "env.BIG", /131071 bytes/);
+    await rejects(build({ script: "python", secrets: { BIG: "é".repeat(65534) } }), "secrets.BIG", /131071 bytes/);
+    expect((await build({ script: "python", env: { BIG: "x".repeat(131072 - 5) } })).env?.BIG).toHaveLength(131067);
   });
 });
 

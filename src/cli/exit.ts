@@ -15,6 +15,7 @@ import {
   ValidationError,
   WaitTimeoutError,
 } from "../errors.js";
+import { BudgetExceededError } from "../fan-out-errors.js";
 import type { Job, JobStage } from "../types.js";
 
 /** Exit codes. */
@@ -23,7 +24,7 @@ export const EXIT = {
   OK: 0,
   /** A job ended in `ERROR` (its command failed). */
   JOB_ERROR: 1,
-  /** Bad command line or invalid job options; nothing was sent. */
+  /** Bad command line or invalid job options, or a sweep over its `--max-cost`; no job was started. */
   USAGE: 2,
   /** A job ended `CANCELED`. */
   JOB_CANCELED: 3,
@@ -84,7 +85,8 @@ export function exitCodeForJob(job: Job): number {
 /** The exit code of an error thrown by a command. */
 export function exitCodeForError(error: unknown): number {
   if (error instanceof CliError) return error.code;
-  if (error instanceof UsageError || error instanceof ValidationError) return EXIT.USAGE;
+  // A budget refusal is decided before any job request, like a usage error.
+  if (error instanceof UsageError || error instanceof ValidationError || error instanceof BudgetExceededError) return EXIT.USAGE;
   if (isAbortError(error)) return EXIT.INTERRUPTED;
   if (error instanceof JobFailedError) return exitCodeForJob(error.job);
   if (error instanceof WaitTimeoutError) return EXIT.WAIT_TIMEOUT;

@@ -2,12 +2,32 @@
  * How jobs, hardware and scheduled jobs look in tables and plain text.
  * @module
  */
-import type { Hardware, Job, JobImage } from "../types.js";
+import type { Hardware, Job, JobImage, RunSpec } from "../types.js";
+import { BOOTSTRAP_ARGV0 } from "../uv-bootstrap.js";
 import { type Column, type OutputMode, shellJoin, usd, when } from "./output.js";
 
 /** `python:3.12`, or `hf.co/spaces/owner/name` for a Space. */
 export function imageText(image: JobImage): string {
   return image.type === "space" ? `hf.co/spaces/${image.spaceId}` : image.reference;
+}
+
+/**
+ * A job's command line as `ps` shows it. A uv job that ships local files runs a fixed bootstrap
+ * (`sh -c <bootstrap> hf-jobs-uv <uv args...>`): it is shown as the `uv run <uv args...>` it ends in.
+ */
+export function commandText(argv: readonly string[]): string {
+  const [shell, flag, script, argv0] = argv;
+  const bootstrap = shell === "sh" && flag === "-c" && argv0 === BOOTSTRAP_ARGV0 && script?.includes('exec uv run "$@"');
+  return shellJoin(bootstrap ? ["uv", "run", ...argv.slice(4)] : argv);
+}
+
+/** A spec as the CLI may print it: the secrets' names, never their values. */
+export type PrintableSpec = Omit<RunSpec, "secrets"> & { secretNames: string[] };
+
+/** Drops the secret values of a spec, keeping their names. */
+export function printableSpec(spec: RunSpec): PrintableSpec {
+  const { secrets, ...rest } = spec;
+  return { ...rest, secretNames: Object.keys(secrets ?? {}) };
 }
 
 /** Columns of `ps`. */
@@ -16,7 +36,7 @@ export function jobColumns(mode: OutputMode): Column<Job>[] {
     { header: "JOB ID", get: (j) => j.id },
     { header: "NAME", get: (j) => j.name ?? "", max: 28 },
     { header: "IMAGE", get: (j) => imageText(j.image), max: 30 },
-    { header: "COMMAND", get: (j) => shellJoin([...j.command, ...j.arguments]), max: 36 },
+    { header: "COMMAND", get: (j) => commandText([...j.command, ...j.arguments]), max: 36 },
     { header: "FLAVOR", get: (j) => j.flavor },
     { header: "CREATED", get: (j) => when(j.createdAt, mode) },
     { header: "STATUS", get: (j) => j.status.stage },

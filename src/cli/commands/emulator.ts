@@ -10,6 +10,7 @@ import { EXIT, UsageError } from "../exit.js";
 
 const ENGINES = ["auto", "docker", "podman", "none"] as const;
 
+/** `hf-jobs emulator`: a local Jobs emulator in the foreground. */
 export const emulatorCommand: CommandSpec = {
   kind: "command",
   name: "emulator",

@@ -45,19 +45,31 @@ export function askInterrupt(
 /**
  * Starts a job and follows it in the foreground, or prints its id with `-d`. The create request
  * is never aborted: a Ctrl-C meanwhile detaches once the job exists, so no job is started unseen.
+ * A Ctrl-C that came before (the signal is already aborted) creates nothing. The Ctrl-C handler
+ * is handed over to {@link follow} without a gap: no Ctrl-C can fall between the two.
  */
 export async function launch(ctx: Context, create: () => Promise<Job>, detach: boolean): Promise<number> {
+  ctx.signal.throwIfAborted();
   let interruptedEarly = false;
   ctx.interruptHandler = () => {
     interruptedEarly = true;
   };
-  const job = await create();
-  ctx.interruptHandler = undefined;
-  if (detach) {
-    printDetached(ctx, job);
-    return EXIT.OK;
+  let job: Job;
+  try {
+    job = await create();
+  } catch (error) {
+    ctx.interruptHandler = undefined;
+    throw error;
   }
-  if (interruptedEarly) return detachFrom(ctx, job);
+  if (detach || interruptedEarly) {
+    ctx.interruptHandler = undefined;
+    if (detach) {
+      printDetached(ctx, job);
+      return EXIT.OK;
+    }
+    return detachFrom(ctx, job);
+  }
+  // follow() replaces the handler before its first await.
   return follow(ctx, job);
 }
 
@@ -78,14 +90,12 @@ function detachFrom(ctx: Context, job: Job, idPrinted = false): number {
 /** Streams a job's logs until it ends; returns the exit code of its outcome. */
 export async function follow(ctx: Context, job: Job): Promise<number> {
   const ref = `${job.namespace}/${job.id}`;
-  await ctx.token(); // known to the masking of log lines, should the job print it
-  if (ctx.mode === "quiet") ctx.out.line(job.id);
-  ctx.info(`Job ${job.id} started: ${job.url}`);
   const stop = new AbortController();
   let detached = false;
   let asking: Promise<void> | undefined;
   // Getting hardware can take minutes: say so on a terminal until the first line arrives.
   const progress = ctx.progress();
+  // Take Ctrl-C over before the first await, so that none is lost on the way in.
   ctx.interruptHandler = () => {
     if (asking) return; // the prompt handles a second Ctrl-C itself
     progress.stop();
@@ -106,19 +116,26 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
     });
   };
 
-  progress.update(`Job ${job.id} is starting`);
+  // A Ctrl-C that aborted the signal before (with no handler to take it) detaches.
+  if (ctx.signal.aborted) detached = true;
   let final: Job | undefined;
   try {
-    const stream = ctx.client.logs(ref, { follow: true, signal: stop.signal });
-    for await (const line of stream) {
-      progress.stop();
-      // While the question is on screen, hold the log back (it would scroll the prompt away).
-      if (asking) await asking;
-      if (ctx.mode === "json") ctx.out.json({ timestamp: line.timestamp?.toISOString() ?? null, text: ctx.maskKnown(line.text) });
-      else if (ctx.mode !== "quiet") ctx.out.line(ctx.maskKnown(line.text));
+    await ctx.token(); // known to the masking of log lines, should the job print it
+    if (ctx.mode === "quiet") ctx.out.line(job.id);
+    ctx.info(`Job ${job.id} started: ${job.url}`);
+    if (!detached) {
+      progress.update(`Job ${job.id} is starting`);
+      const stream = ctx.client.logs(ref, { follow: true, signal: stop.signal });
+      for await (const line of stream) {
+        progress.stop();
+        // While the question is on screen, hold the log back (it would scroll the prompt away).
+        if (asking) await asking;
+        if (ctx.mode === "json") ctx.out.json({ timestamp: line.timestamp?.toISOString() ?? null, text: ctx.maskKnown(line.text) });
+        else if (ctx.mode !== "quiet") ctx.out.line(ctx.maskKnown(line.text));
+      }
+      final = stream.job;
+      if (!final || !isTerminal(final)) final = await ctx.client.wait(ref, { signal: stop.signal });
     }
-    final = stream.job;
-    if (!final || !isTerminal(final)) final = await ctx.client.wait(ref, { signal: stop.signal });
   } catch (error) {
     if (!(detached && isAbortError(error))) throw error;
   } finally {

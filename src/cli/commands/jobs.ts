@@ -15,6 +15,7 @@ export function refs(positionals: string[], what = "JOB_ID"): string[] {
   return positionals;
 }
 
+/** `hf-jobs ps` (alias `ls`): lists jobs. */
 export const psCommand: CommandSpec = {
   kind: "command",
   name: "ps",
@@ -48,6 +49,7 @@ export const psCommand: CommandSpec = {
   },
 };
 
+/** `hf-jobs inspect`: prints jobs as JSON. */
 export const inspectCommand: CommandSpec = {
   kind: "command",
   name: "inspect",
@@ -67,6 +69,7 @@ export const inspectCommand: CommandSpec = {
   },
 };
 
+/** `hf-jobs cancel`: cancels jobs. */
 export const cancelCommand: CommandSpec = {
   kind: "command",
   name: "cancel",
@@ -87,6 +90,7 @@ export const cancelCommand: CommandSpec = {
   },
 };
 
+/** `hf-jobs labels`: shows or changes the labels of a job. */
 export const labelsCommand: CommandSpec = {
   kind: "command",
   name: "labels",
@@ -128,6 +132,7 @@ export const labelsCommand: CommandSpec = {
   },
 };
 
+/** `hf-jobs hardware`: lists the flavors and their prices. */
 export const hardwareCommand: CommandSpec = {
   kind: "command",
   name: "hardware",

@@ -3,7 +3,7 @@
  * @module
  */
 import type { RunSpec } from "../../types.js";
-import type { UvSpec } from "../../uv.js";
+import { buildUvRunSpec, type UvSpec } from "../../uv.js";
 import { flag, list, type ParsedArgs, str } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import type { Context } from "../context.js";
@@ -57,6 +57,18 @@ export async function uvSpecFrom(ctx: Context, parsed: ParsedArgs): Promise<UvSp
   return spec;
 }
 
+/**
+ * Builds the plain spec of `uv run` / `scheduled uv run`: reads the script and its PEP 723
+ * `[tool.hf-jobs]` table (secrets it names are read from the local environment), and registers
+ * every secret value of the result for masking, those of the table included.
+ */
+export async function uvRunSpecFrom(ctx: Context, parsed: ParsedArgs): Promise<RunSpec> {
+  const spec = await buildUvRunSpec(await uvSpecFrom(ctx, parsed), { cwd: ctx.io.cwd, env: ctx.io.env });
+  ctx.addSecrets(Object.values(spec.secrets ?? {}));
+  return spec;
+}
+
+/** `hf-jobs run`: runs a command in an image, in the foreground or detached. */
 export const runCommand: CommandSpec = {
   kind: "command",
   name: "run",
@@ -76,6 +88,7 @@ export const runCommand: CommandSpec = {
   },
 };
 
+/** `hf-jobs uv run`: runs a Python script with uv, in the foreground or detached. */
 export const uvRunCommand: CommandSpec = {
   kind: "command",
   name: "run",
@@ -96,7 +109,7 @@ ${JOB_OPTIONS_HELP}`,
   options: { ...JOB_OPTIONS, ...RUN_ONLY_OPTIONS, ...UV_OPTIONS },
   lead: 1,
   async run(ctx, parsed) {
-    const spec = await uvSpecFrom(ctx, parsed);
-    return launch(ctx, () => ctx.client.runUv(spec), flag(parsed.values, "detach"));
+    const spec = await uvRunSpecFrom(ctx, parsed);
+    return launch(ctx, () => ctx.client.run(spec), flag(parsed.values, "detach"));
   },
 };

@@ -4,15 +4,15 @@
  */
 import type { ScheduledJob } from "../../scheduled.js";
 import type { RunSpec } from "../../types.js";
-import { buildUvRunSpec } from "../../uv.js";
 import { flag, type ParsedArgs } from "../args.js";
 import type { CommandSpec, GroupSpec } from "../command.js";
 import type { Context } from "../context.js";
 import { EXIT, UsageError } from "../exit.js";
 import { JOB_OPTIONS, JOB_OPTIONS_HELP, UV_OPTIONS } from "../job-options.js";
-import { type Column, type OutputMode, shellJoin, when } from "../output.js";
+import { type Column, type OutputMode, when } from "../output.js";
+import { commandText } from "../views.js";
 import { refs } from "./jobs.js";
-import { runSpecFrom, uvSpecFrom } from "./run.js";
+import { runSpecFrom, uvRunSpecFrom } from "./run.js";
 
 const SCHEDULE_OPTIONS = {
   suspend: { type: "boolean" },
@@ -32,7 +32,7 @@ function scheduledColumns(mode: OutputMode): Column<ScheduledJob>[] {
     { header: "NAME", get: (s) => s.name ?? "", max: 28 },
     { header: "SCHEDULE", get: (s) => s.schedule },
     { header: "IMAGE", get: (s) => s.job.image, max: 30 },
-    { header: "COMMAND", get: (s) => shellJoin([...s.job.command, ...s.job.args]), max: 36 },
+    { header: "COMMAND", get: (s) => commandText([...s.job.command, ...s.job.args]), max: 36 },
     { header: "LAST RUN", get: (s) => when(s.lastRun?.at, mode) },
     { header: "NEXT RUN", get: (s) => (s.nextRunAt ? (mode === "table" ? s.nextRunAt.toISOString().replace("T", " ").slice(0, 19) : s.nextRunAt.toISOString()) : "") },
     { header: "SUSPENDED", get: (s) => (s.suspended ? "yes" : "no") },
@@ -90,8 +90,7 @@ ${JOB_OPTIONS_HELP}`,
   options: { ...JOB_OPTIONS, ...UV_OPTIONS, ...SCHEDULE_OPTIONS },
   lead: 2,
   async run(ctx, parsed) {
-    const uv = await uvSpecFrom(ctx, shifted(parsed, "SCRIPT"));
-    return create(ctx, parsed, await buildUvRunSpec(uv, { cwd: ctx.io.cwd, env: ctx.io.env }));
+    return create(ctx, parsed, await uvRunSpecFrom(ctx, shifted(parsed, "SCRIPT")));
   },
 };
 
@@ -170,6 +169,7 @@ const scheduledTrigger: CommandSpec = {
   },
 };
 
+/** `hf-jobs scheduled ...`: create, list and manage scheduled jobs. */
 export const scheduledGroup: GroupSpec = {
   kind: "group",
   name: "scheduled",

@@ -4,16 +4,21 @@
  * `{name}` appears in the command or in `-e` values.
  * @module
  */
+import { JobFailedError } from "../../errors.js";
 import { fanOut } from "../../fan-out.js";
+import { SweepStoppedError } from "../../fan-out-errors.js";
+import { formatSummary } from "../../fan-out-format.js";
 import { grid } from "../../fan-out-params.js";
 import type { FanOutEvent, FanOutItemResult, FanOutResult } from "../../fan-out-types.js";
-import { formatSummary } from "../../fan-out-format.js";
+import { isTerminal } from "../../parse.js";
 import type { RunSpec } from "../../types.js";
 import { csv, flag, int, list, type ParsedArgs, str } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import type { Context } from "../context.js";
 import { EXIT, exitCodeForError, exitCodeForStage, UsageError } from "../exit.js";
 import { JOB_OPTIONS, JOB_OPTIONS_HELP } from "../job-options.js";
+import { usd } from "../output.js";
+import { printableSpec } from "../views.js";
 import { runSpecFrom } from "./run.js";
 
 type Params = Record<string, string>;
@@ -57,13 +62,16 @@ export function itemSpec(base: RunSpec, params: Params): RunSpec {
 
 /**
  * Exit code of a sweep: 0 when every item is ok, else that of the first item that is not: its
- * job's final stage; 8 or 9 when it could not be launched (API or network); 1 when it was never
- * started (--fail-fast, --max-cost). 130 after Ctrl-C.
+ * job's final stage; 8 or 9 when it could not be launched (API or network), or when the sweep
+ * could no longer read its jobs' status (`poll-failed`: they are left running, outcome unknown);
+ * 1 when it was never started (--fail-fast, --max-cost reached). 130 after Ctrl-C.
  */
-function sweepExitCode(result: FanOutResult<Params>): number {
+export function sweepExitCode(result: FanOutResult<Params>): number {
   if (result.summary.stoppedBy === "aborted") return EXIT.INTERRUPTED;
   for (const r of result.results) {
     if (r.ok) continue;
+    const lostTrack = r.error instanceof SweepStoppedError && r.error.reason === "poll-failed";
+    if (lostTrack || (r.job && !isTerminal(r.job))) return lostTrackCode(r.error);
     if (r.stage) return exitCodeForStage(r.stage, r.job?.status.message);
     if (r.outcome === "canceled") return EXIT.JOB_CANCELED;
     if (r.outcome === "failed" && r.error && !r.job) {
@@ -75,7 +83,37 @@ function sweepExitCode(result: FanOutResult<Params>): number {
   return EXIT.OK;
 }
 
-function resultJson(r: FanOutItemResult<Params>): Record<string, unknown> {
+/** 8 or 9, from the error that made the sweep lose track of its jobs (9 when it is not known). */
+function lostTrackCode(error: Error | undefined): number {
+  let cause: unknown = error instanceof SweepStoppedError ? error.cause : error;
+  while (cause instanceof Error) {
+    const code = exitCodeForError(cause);
+    if (code === EXIT.API || code === EXIT.NETWORK) return code;
+    cause = cause.cause;
+  }
+  return EXIT.NETWORK;
+}
+
+/** `--max-cost`: a non-negative number of US dollars (`5`, `0.5`, `.5`); anything else is a usage error. */
+export function parseMaxCost(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = raw.trim();
+  if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(text)) throw new UsageError(`--max-cost expects a number of US dollars such as 5 or 0.50, got "${raw}"`);
+  return Number(text);
+}
+
+/** The same result with every error message masked (the terminal summary shows them, cut to width). */
+function maskedResult(result: FanOutResult<Params>, clean: (text: string) => string): FanOutResult<Params> {
+  const results = result.results.map((r) => {
+    if (!r.error) return r;
+    const shown = r.error instanceof JobFailedError ? (r.error.statusMessage ?? r.error.message) : r.error.message;
+    if (clean(shown) === shown && clean(r.error.message) === r.error.message) return r;
+    return { ...r, error: new Error(clean(shown)) };
+  });
+  return { ...result, results };
+}
+
+function resultJson(r: FanOutItemResult<Params>, clean: (text: string) => string): Record<string, unknown> {
   return {
     index: r.index,
     params: r.params,
@@ -87,7 +125,7 @@ function resultJson(r: FanOutItemResult<Params>): Record<string, unknown> {
     attempts: r.attempts,
     runningSecs: r.runningSecs,
     costUsd: r.costUsd ?? null,
-    error: r.error?.message ?? null,
+    error: r.error ? clean(r.error.message) : null,
   };
 }
 
@@ -97,32 +135,91 @@ function paramsText(params: Params): string {
     .join(" ");
 }
 
+/** A dollar amount for plain text and JSON: a number, rounded to a millionth of a dollar. */
+function plainUsd(n: number | undefined): number | undefined {
+  return n === undefined ? undefined : Math.round(n * 1e6) / 1e6;
+}
+
+/** The total line of a dry run: the jobs it would launch and their worst-case cost. */
+function dryRunTotal(result: FanOutResult<Params>): string {
+  const e = result.plan.estimate;
+  const n = e.items.length;
+  const worst = e.worstCaseUsd === undefined ? "unknown" : usd(e.worstCaseUsd);
+  const retries = e.worstCaseWithRetriesUsd !== e.worstCaseUsd && e.worstCaseWithRetriesUsd !== undefined ? ` (${usd(e.worstCaseWithRetriesUsd)} with every retry)` : "";
+  const unknown = e.unknownFlavors.length > 0 ? `; no price for ${e.unknownFlavors.join(", ")}` : "";
+  return `Dry run of sweep ${result.sweepId}: ${n} job${n === 1 ? "" : "s"}, worst case ${worst}${retries}${unknown} (every job running to its timeout)`;
+}
+
+/** Prints a sweep's plan (dry run) or results in the current output mode. */
+function printSweep(ctx: Context, result: FanOutResult<Params>): void {
+  const clean = (text: string) => ctx.redact(text);
+  const estimates = new Map(result.plan.estimate.items.map((e) => [e.index, e]));
+  if (result.dryRun) {
+    const planned = result.plan.items.map((item) => {
+      const e = estimates.get(item.index);
+      return { item, flavor: e?.flavor ?? item.spec.flavor ?? "cpu-basic", timeoutSeconds: e?.timeoutSeconds, worstCaseUsd: plainUsd(e?.worstCaseUsd) };
+    });
+    if (ctx.mode === "json") {
+      for (const { item, flavor, timeoutSeconds, worstCaseUsd } of planned) {
+        // Secret names only: the values (and the token, with -s HF_TOKEN) never reach the output.
+        ctx.out.json({ index: item.index, params: item.params, flavor, timeoutSeconds: timeoutSeconds ?? null, worstCaseUsd: worstCaseUsd ?? null, spec: printableSpec(item.spec) });
+      }
+    } else if (ctx.mode === "table") {
+      ctx.out.line(formatSummary(result));
+    } else if (ctx.mode === "plain") {
+      ctx.out.line(["INDEX", "PARAMS", "FLAVOR", "TIMEOUT SECS", "WORST-CASE USD"].join("\t"));
+      for (const { item, flavor, timeoutSeconds, worstCaseUsd } of planned) {
+        ctx.out.line([item.index, paramsText(item.params), flavor, timeoutSeconds ?? "", worstCaseUsd ?? ""].map(plainCell).join("\t"));
+      }
+      ctx.info(dryRunTotal(result));
+    }
+    return;
+  }
+  if (ctx.mode === "json") {
+    for (const r of result.results) ctx.out.json(resultJson(r, clean));
+  } else if (ctx.mode === "quiet") {
+    for (const r of result.results) if (r.job) ctx.out.line(r.job.id);
+  } else if (ctx.mode === "table") {
+    ctx.out.line(formatSummary(maskedResult(result, clean)));
+  } else {
+    ctx.out.line(["INDEX", "PARAMS", "OUTCOME", "STAGE", "JOB ID", "ATTEMPTS", "RUNNING SECS", "COST USD", "ERROR"].join("\t"));
+    for (const r of result.results) {
+      const row = [r.index, paramsText(r.params), r.outcome, r.stage ?? "", r.job?.id ?? "", r.attempts, r.runningSecs, r.costUsd ?? "", r.error ? clean(r.error.message) : ""];
+      ctx.out.line(row.map(plainCell).join("\t"));
+    }
+  }
+  if (ctx.mode !== "json" && ctx.mode !== "table") ctx.info(`Sweep ${result.sweepId}: ${result.summary.completed}/${result.summary.total} completed`);
+}
+
+function plainCell(value: string | number): string {
+  return String(value).replace(/[\t\r\n]+/g, " ");
+}
+
 async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
   const axes: Record<string, string[]> = parseParams(list(parsed.values, "param"));
   const flavors = csv(parsed.values, "flavor");
   if (flavors.length > 0) axes.flavor = flavors;
   if (Object.keys(axes).length === 0) throw new UsageError("nothing to sweep over: give --param NAME=V1,V2 and/or --flavor A,B");
+  const maxCostUsd = parseMaxCost(str(parsed.values, "max-cost"));
   // --flavor is an axis here, not a single value: keep it out of the base spec.
   const base = await runSpecFrom(ctx, { ...parsed, values: { ...parsed.values, flavor: undefined } });
   const params = grid(axes) as Params[];
-  const maxCost = str(parsed.values, "max-cost");
-  const maxCostUsd = maxCost === undefined ? undefined : Number(maxCost);
-  if (maxCostUsd !== undefined && !Number.isFinite(maxCostUsd)) throw new UsageError(`--max-cost expects a number of US dollars, got "${maxCost}"`);
   const progress = ctx.progress();
-  let done = 0;
+  // By index: a skipped item also gets its "finished" event, a retried one a second "launched".
+  const finished = new Set<number>();
+  const inFlight = new Set<number>();
   let failed = 0;
-  let running = 0;
-  const show = () => progress.update(`Sweep: ${done}/${params.length} done, ${running} running${failed ? `, ${failed} failed` : ""}`);
+  const show = () => progress.update(`Sweep: ${finished.size}/${params.length} done, ${inFlight.size} running${failed ? `, ${failed} failed` : ""}`);
   const onProgress = (event: FanOutEvent<Params>) => {
-    if (event.type === "launched") running += 1;
-    if (event.type === "retried") running = Math.max(0, running - 1); // its next launch counts again
+    if (event.type === "launched") inFlight.add(event.index);
+    if (event.type === "retried") inFlight.delete(event.index); // until its next launch
+    if (event.type === "skipped") finished.add(event.index);
     if (event.type === "finished") {
-      done += 1;
-      if (event.result.job) running = Math.max(0, running - 1);
+      inFlight.delete(event.index);
+      finished.add(event.index);
       if (!event.result.ok) failed += 1;
       progress.log(`#${event.index} ${paramsText(event.params)}: ${event.result.outcome}${event.result.job ? ` (${event.result.job.id})` : ""}`);
     }
-    if (event.type === "skipped") done += 1;
     show();
   };
   let result: FanOutResult<Params>;
@@ -144,27 +241,12 @@ async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
   } finally {
     progress.stop();
   }
-  if (ctx.mode === "json") {
-    if (result.dryRun) for (const item of result.plan.items) ctx.out.json({ index: item.index, params: item.params, spec: item.spec });
-    else for (const r of result.results) ctx.out.json(resultJson(r));
-  } else if (ctx.mode === "quiet") {
-    for (const r of result.results) if (r.job) ctx.out.line(r.job.id);
-  } else if (ctx.mode === "table") {
-    ctx.out.line(formatSummary(result));
-  } else if (result.dryRun) {
-    ctx.out.line(["INDEX", "PARAMS", "FLAVOR"].join("\t"));
-    for (const item of result.plan.items) ctx.out.line([item.index, paramsText(item.params), item.spec.flavor ?? "cpu-basic"].join("\t"));
-  } else {
-    ctx.out.line(["INDEX", "PARAMS", "OUTCOME", "STAGE", "JOB ID", "ATTEMPTS", "RUNNING SECS", "COST USD", "ERROR"].join("\t"));
-    for (const r of result.results) {
-      const row = [r.index, paramsText(r.params), r.outcome, r.stage ?? "", r.job?.id ?? "", r.attempts, r.runningSecs, r.costUsd ?? "", r.error?.message ?? ""];
-      ctx.out.line(row.map((c) => String(c).replace(/[\t\r\n]+/g, " ")).join("\t"));
-    }
-  }
-  if (!result.dryRun && ctx.mode !== "json" && ctx.mode !== "table") ctx.info(`Sweep ${result.sweepId}: ${result.summary.completed}/${result.summary.total} completed`);
+  await ctx.token(); // known to the masking of the messages printed below
+  printSweep(ctx, result);
   return result.dryRun ? EXIT.OK : sweepExitCode(result);
 }
 
+/** `hf-jobs sweep`: one job per combination of parameters and flavors. */
 export const sweepCommand: CommandSpec = {
   kind: "command",
   name: "sweep",
@@ -174,15 +256,16 @@ export const sweepCommand: CommandSpec = {
 job as an environment variable of its name, and replaces {NAME} in the command, in -e values and
 in --name. Each job also gets JOB_INDEX and JOB_COUNT, and the labels hf-jobs-sweep (the sweep id)
 and hf-jobs-index. Exits 0 when every job COMPLETED, else with the code of the first that did not
-(see docs/cli.md); Ctrl-C cancels the jobs in flight and exits 130.`,
+(see docs/cli.md); 2 when --max-cost refuses the sweep (nothing launched). Ctrl-C cancels the jobs
+in flight and exits 130. Secret values are never printed, --dry-run --json included.`,
   optionsHelp: `Sweep options:
       --param NAME=V1,V2,...  A parameter axis; repeatable
       --flavor A,B,...        Hardware flavors (an axis of its own)
       --concurrency N         Jobs in flight at once (default 4)
       --retries N             Run an item again when its job ends in ERROR (default 0)
       --fail-fast             Stop at the first failure, cancelling the jobs in flight
-      --max-cost USD          Refuse to start if the worst case is over it; stop launching once reached
-      --dry-run               Print the planned jobs and the worst-case cost; launch nothing
+      --max-cost USD          Refuse to start (exit 2) if the worst case is over it; stop launching once reached
+      --dry-run               Print the planned jobs, their timeouts and worst-case cost; launch nothing
       --sweep-id ID           Sweep id (default generated); with --resume, skip items already completed
       --resume                Continue the sweep --sweep-id: skip completed items
 

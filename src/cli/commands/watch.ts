@@ -14,6 +14,7 @@ import { bytes, type Column, renderTable } from "../output.js";
 import { outcomeColumns } from "../views.js";
 import { refs } from "./jobs.js";
 
+/** `hf-jobs logs`: prints or follows the logs of a job. */
 export const logsCommand: CommandSpec = {
   kind: "command",
   name: "logs",
@@ -47,6 +48,7 @@ export const logsCommand: CommandSpec = {
   },
 };
 
+/** `hf-jobs wait`: waits for jobs and exits with their outcome. */
 export const waitCommand: CommandSpec = {
   kind: "command",
   name: "wait",
@@ -136,6 +138,7 @@ function statsColumns(): Column<StatsRow>[] {
   ];
 }
 
+/** `hf-jobs stats`: CPU, memory, network and GPU usage of jobs. */
 export const statsCommand: CommandSpec = {
   kind: "command",
   name: "stats",
