@@ -219,7 +219,7 @@ export interface FanOutResult<P, C = unknown> {
 }
 
 /** Fields every progress event carries. */
-interface EventBase<P> {
+export interface FanOutEventBase<P> {
   /** Index of the item. */
   index: number;
   /** Its input. */
@@ -228,7 +228,7 @@ interface EventBase<P> {
 
 /** Progress reported to {@link FanOutOptions.onProgress}. */
 export type FanOutEvent<P, C = unknown> =
-  | (EventBase<P> & {
+  | (FanOutEventBase<P> & {
       /** A job was created for the item (or, with `recovered`, found by its labels and adopted). */
       type: "launched";
       /** The job as created. */
@@ -238,7 +238,7 @@ export type FanOutEvent<P, C = unknown> =
       /** The job already existed: it was found by its labels after an unclear create, or by `resume`. */
       recovered: boolean;
     })
-  | (EventBase<P> & {
+  | (FanOutEventBase<P> & {
       /** A job of the item changed stage. */
       type: "stage";
       /** The job in its new state. */
@@ -248,7 +248,7 @@ export type FanOutEvent<P, C = unknown> =
       /** The stage seen before. */
       previousStage: JobStage;
     })
-  | (EventBase<P> & {
+  | (FanOutEventBase<P> & {
       /** The item's job ended in `ERROR` and the item is launched again. */
       type: "retried";
       /** The failed job. */
@@ -256,13 +256,13 @@ export type FanOutEvent<P, C = unknown> =
       /** Number of the attempt about to start. */
       attempt: number;
     })
-  | (EventBase<P> & {
+  | (FanOutEventBase<P> & {
       /** The item has its final result. */
       type: "finished";
       /** The result. */
       result: FanOutItemResult<P, C>;
     })
-  | (EventBase<P> & {
+  | (FanOutEventBase<P> & {
       /** `resume` found a `COMPLETED` job for the item: nothing is launched. */
       type: "skipped";
       /** The earlier job. */

@@ -71,6 +71,7 @@ export { ATTEMPT_LABEL, INDEX_LABEL, SWEEP_LABEL } from "./fan-out-types.js";
 export type {
   CollectContext,
   FanOutEvent,
+  FanOutEventBase,
   FanOutItemResult,
   FanOutOptions,
   FanOutPlan,
@@ -81,6 +82,7 @@ export type {
   PlannedItem,
   StopReason,
 } from "./fan-out-types.js";
+export { FLAVOR_NAMES, JOB_STAGES, TERMINAL_STAGES } from "./schemas.js";
 export { VERSION } from "./version.js";
 export type {
   Arch,

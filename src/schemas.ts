@@ -4,18 +4,17 @@
  * Response schemas are tolerant on purpose: unknown keys are stripped, unknown enum values pass
  * through as strings, and fields the sources disagree on (`timeout` vs `timeoutSeconds`) are both
  * read. Request schemas describe what we send; the emulator validates incoming bodies with them.
- * Nothing here is part of the public API: users see the types in `types.ts`.
- * @internal
+ * Only the stage and flavor name lists are public: users see the types in `types.ts`.
  * @module
  */
 import { z } from "zod";
 
-/** Stages the service is known to emit; any other string is passed through. @internal */
+/** Stages the service is known to emit (reference §6); any other string is passed through. */
 export const JOB_STAGES = ["SCHEDULING", "RUNNING", "COMPLETED", "CANCELED", "ERROR", "DELETED"] as const;
-/** Stages after which a job never changes again. @internal */
+/** Stages after which a job never changes again. */
 export const TERMINAL_STAGES = ["COMPLETED", "CANCELED", "ERROR", "DELETED"] as const;
 
-/** Flavor names of `GET /api/jobs/hardware` at the time of writing; the server may add others. @internal */
+/** Flavor names of `GET /api/jobs/hardware` at the time of writing; the service may add others (see `client.hardware()`). */
 export const FLAVOR_NAMES = [
   "cpu-basic",
   "cpu-upgrade",
