@@ -22,7 +22,7 @@ console.log(emulator ? `Local emulator at ${emulator.url}` : `Hugging Face at ${
 const code = `
 const n = Number(process.env.N ?? 5);
 for (let i = 1; i <= n; i++) {
-  console.log("step " + i + "/" + n + " on " + (process.env.ACCELERATOR || "cpu"));
+  console.log("step " + i + "/" + n + " on " + (process.env.ACCELERATOR && process.env.ACCELERATOR !== "none" ? process.env.ACCELERATOR : "cpu"));
   await new Promise((r) => setTimeout(r, 200));
 }
 console.log(JSON.stringify({ result: "done", steps: n }));

@@ -16,7 +16,7 @@ const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // User or organisation name (or resource-group id): it becomes a path segment of every URL.
 const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 // A whole value that looks like a user access token; substrings are not flagged (payloads, URLs).
-const HF_TOKEN_RE = /^hf_[A-Za-z0-9]{20,}$/;
+const HF_TOKEN_RE = /^hf_[A-Za-z0-9_]{20,}$/; // user and OAuth (`hf_oauth_...`) tokens
 const TIMEOUT_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Splits an image string into the wire's `dockerImage` or `spaceId` (reference §10). */
@@ -149,13 +149,13 @@ export function defaultNameFromImage(image: string, command: string[]): string {
     "spaceId" in parsed
       ? parsed.spaceId.replace("/", "-")
       : (parsed.dockerImage.split("/").pop() ?? parsed.dockerImage).replace(/[:./@]/g, "-");
-  return `${sanitizeName(base)}-${shortHash([image, ...command])}`;
+  return `${sanitizeName(base).slice(0, 91).replace(/-+$/, "")}-${shortHash([image, ...command])}`;
 }
 
 /** Default `name` label of a uv job: script base without `.py` + `-` + 8 hex of SHA-256 of script and args (reference §9). */
 export function defaultNameFromScript(script: string, args: string[]): string {
   const last = script.split(/[?#]/)[0]?.split("/").filter(Boolean).pop() ?? script;
-  return `${sanitizeName(last.replace(/\.py$/, ""))}-${shortHash([script, ...args])}`;
+  return `${sanitizeName(last.replace(/\.py$/, "")).slice(0, 91).replace(/-+$/, "")}-${shortHash([script, ...args])}`;
 }
 
 /** Validates the fields shared by jobs and scheduled jobs and builds the wire spec. */
@@ -179,13 +179,15 @@ export function buildJobSpec(spec: JobSpecInput): JobSpecWire {
     if (typeof spec.name !== "string" || !NAME_RE.test(spec.name)) {
       throw new ValidationError("name", "use letters, digits, ., _ and - only");
     }
+    if (spec.name.length > 100) throw new ValidationError("name", "at most 100 characters (it is stored as a label)");
     if ("name" in labels) throw new ValidationError("name", "given both as `name` and as labels.name; keep one");
     labels.name = spec.name;
   } else if (!("name" in labels)) {
     labels.name = defaultNameFromImage(spec.image, command);
   }
   const flavor = spec.flavor ?? "cpu-basic";
-  if (typeof flavor !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(flavor)) {
+  // Any name is sent (new flavors need no release); only what cannot be a name is refused.
+  if (typeof flavor !== "string" || flavor === "" || /[\s/]/.test(flavor)) {
     throw new ValidationError("flavor", "expected a hardware flavor name such as cpu-basic or a10g-small");
   }
   const out: JobSpecWire = { ...image, command, arguments: args, environment: env, flavor };

@@ -68,6 +68,7 @@ describe("redact", () => {
     expect(redact("abcdefgh abcd", ["abcd", "abcdefgh"])).toBe("*** ***");
     expect(redact(`x ${TOKEN} y`)).toBe("x hf_*** y");
     expect(redact("hf_short stays")).toBe("hf_short stays");
+    expect(redact("oauth hf_oauth_AbCdEfGhIjKl0123 end")).toBe("oauth hf_*** end");
     expect(redact("ab", ["ab"])).toBe("ab");
   });
 });

@@ -189,8 +189,24 @@ describe("buildRunBody (§5.1)", () => {
     expect(body.resourceGroupId).toBe("66f0aa");
   });
 
-  it("accepts a flavor it does not know", () => {
+  it("accepts a flavor it does not know, whatever its spelling", () => {
     expect(buildRunBody({ image: "python:3.12", flavor: "b200x16" }).flavor).toBe("b200x16");
+    expect(buildRunBody({ image: "python:3.12", flavor: "Future_GPU.x2" }).flavor).toBe("Future_GPU.x2");
+  });
+
+  it("keeps names within the 100-character label limit", () => {
+    expect(() => buildRunBody({ image: "python:3.12", name: "n".repeat(101) })).toThrow(ValidationError);
+    expect(buildRunBody({ image: "python:3.12", name: "n".repeat(100) }).labels?.name).toHaveLength(100);
+    const long = `registry.example.com/org/${"x".repeat(150)}:tag`;
+    const name = buildRunBody({ image: long, command: ["a"] }).labels?.name ?? "";
+    expect(name.length).toBeLessThanOrEqual(100);
+    expect(name).toMatch(/^x+-[0-9a-f]{8}$/);
+  });
+
+  it("refuses an OAuth token (hf_oauth_...) in env like a user token", () => {
+    const error = thrown(() => buildRunBody({ image: "python:3.12", env: { T: "hf_oauth_AbCdEfGhIjKlMnOpQrStUvWx" } }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(String(error)).not.toContain("hf_oauth_AbCdEfGhIjKlMnOpQrStUvWx");
   });
 
   it("does not alias the caller's arrays and maps", () => {

@@ -6,7 +6,7 @@
  */
 
 // Anything shaped like a Hugging Face access token, known to us or not.
-const TOKEN_SHAPE = /hf_[A-Za-z0-9]{8,}/g;
+const TOKEN_SHAPE = /hf_[A-Za-z0-9_]{8,}/g; // user and OAuth (`hf_oauth_...`) tokens
 const MASK = "***";
 
 /** Replaces every known secret and every token-shaped string in `text`. */
