@@ -91,23 +91,40 @@ export class FaultRegistry {
     this.rules = [];
   }
 
-  /** Consumes one use of every matching rule that can affect this route and merges their effects. */
+  /**
+   * Takes, in the order the rules were added, every matching rule that can affect this route and
+   * whose effects can all apply together with those of the rules already taken; only taken rules
+   * are spent. One-per-request effects: one `status` (it answers instead of handling, so it excludes
+   * the handling effects `dropAfterHandling`, `closeStreamAfterEvents` and `stuckInScheduling`), one
+   * `dropAfterHandling` (a dropped stream sends no event, so it excludes a cut), one
+   * `closeStreamAfterEvents` and one `stuckInScheduling`. Latencies of the taken rules add up.
+   */
   take(method: string, path: string, traits: RouteTraits): AppliedFaults {
     const applied: AppliedFaults = { latencyMs: 0, drop: false, stuckInScheduling: false };
     for (const active of this.rules) {
       const { rule } = active;
       if (active.remaining <= 0 || !active.matches(method, path) || !affects(rule, traits)) continue;
+      const code = rule.status;
+      const status = code !== undefined;
+      const drop = rule.dropAfterHandling === true;
+      const cut = rule.closeStreamAfterEvents !== undefined && traits.sse;
+      const stuck = rule.stuckInScheduling === true && traits.createsJob;
+      const handled = applied.drop || applied.closeStreamAfterEvents !== undefined || applied.stuckInScheduling;
+      const conflicts =
+        (status && (applied.status !== undefined || handled)) ||
+        (drop && (applied.status !== undefined || applied.drop || applied.closeStreamAfterEvents !== undefined)) ||
+        (cut && (applied.status !== undefined || applied.drop || applied.closeStreamAfterEvents !== undefined)) ||
+        (stuck && (applied.status !== undefined || applied.stuckInScheduling));
+      if (conflicts) continue;
       active.remaining -= 1;
       applied.latencyMs += rule.latencyMs ?? 0;
-      if (rule.status !== undefined && applied.status === undefined) {
-        applied.status = { status: rule.status };
+      if (code !== undefined) {
+        applied.status = { status: code };
         if (rule.retryAfter !== undefined) applied.status.retryAfter = String(rule.retryAfter);
       }
-      if (rule.dropAfterHandling) applied.drop = true;
-      if (rule.closeStreamAfterEvents !== undefined && traits.sse && applied.closeStreamAfterEvents === undefined) {
-        applied.closeStreamAfterEvents = rule.closeStreamAfterEvents;
-      }
-      if (rule.stuckInScheduling && traits.createsJob) applied.stuckInScheduling = true;
+      if (drop) applied.drop = true;
+      if (cut) applied.closeStreamAfterEvents = rule.closeStreamAfterEvents;
+      if (stuck) applied.stuckInScheduling = true;
     }
     this.rules = this.rules.filter((r) => r.remaining > 0);
     return applied;

@@ -122,7 +122,7 @@ export class JobStore {
 
   /** SIGKILLs every live process group synchronously (for the process-exit guard). */
   killAllNow(): void {
-    for (const proc of this.live) proc.kill();
+    for (const proc of this.live) void proc.kill();
   }
 
   /** Number of job processes still alive. */
@@ -138,7 +138,9 @@ export class JobStore {
       clearTimeout(job.timeoutTimer);
       job.startTimer = undefined;
     }
-    for (const proc of this.live) proc.kill();
+    // Container removals are awaited too: `close()` must not resolve while a container still runs.
+    const removals = [...this.live].map((proc) => proc.kill());
+    await Promise.allSettled(removals);
     while (this.runs.size > 0) await Promise.allSettled([...this.runs]);
     await Promise.allSettled([...this.jobs.values()].map((job) => job.log.close()));
   }
@@ -183,6 +185,9 @@ export class JobStore {
       const timeoutMs = (job.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
       job.timeoutTimer = setTimeout(() => this.expire(job), Math.min(timeoutMs, MAX_TIMER_MS));
       const outcome = await proc.finished;
+      // A removal started by cancel/timeout may outlive the engine's CLI; the run (awaited by
+      // `close()`) lasts until it ended.
+      await proc.removed;
       this.live.delete(proc);
       clearTimeout(job.timeoutTimer);
       job.process = undefined;

@@ -43,6 +43,7 @@ export class JobProcess {
   readonly pid: number | undefined;
   private exited = false;
   private graceTimer: NodeJS.Timeout | undefined;
+  private removal: Promise<void> | undefined;
   private readonly child: ChildProcess;
 
   constructor(
@@ -124,14 +125,25 @@ export class JobProcess {
     if (!this.running) return;
     this.signalGroup("SIGTERM");
     clearTimeout(this.graceTimer);
-    this.graceTimer = setTimeout(() => this.kill(), graceMs);
+    this.graceTimer = setTimeout(() => void this.kill(), graceMs);
   }
 
-  /** SIGKILL to the whole group now (and force-removal of the container in container mode). */
-  kill(): void {
+  /**
+   * SIGKILL to the whole group now and, in container mode, force-removal of the container (killing
+   * the engine's CLI does not stop the container). Resolves once the removal ended (see {@link removed}).
+   */
+  kill(): Promise<void> {
     clearTimeout(this.graceTimer);
-    if (this.plan.container) void removeContainer(this.plan.container.engine, this.plan.container.name);
+    if (this.plan.container && this.removal === undefined) {
+      this.removal = removeContainer(this.plan.container.engine, this.plan.container.name);
+    }
     if (this.running) this.signalGroup("SIGKILL");
+    return this.removed;
+  }
+
+  /** Resolves once a container removal started by {@link kill} ended; at once if none was started. */
+  get removed(): Promise<void> {
+    return this.removal ?? Promise.resolve();
   }
 
   private signalGroup(signal: NodeJS.Signals): void {

@@ -5,9 +5,11 @@
 
 /**
  * One fault-injection rule. A rule applies to the requests it matches (method and path) and counts
- * against `times` only on requests it can affect: `closeStreamAfterEvents` only affects the SSE
- * routes, `stuckInScheduling` only the routes that create a job. All matching rules apply together
- * (latencies add up); among them the first one with a `status` answers the request.
+ * against `times` only on requests it actually affects: `closeStreamAfterEvents` only affects the
+ * SSE routes, `stuckInScheduling` only the routes that create a job. Rules are taken in the order
+ * added, each only if its effects can all apply with those already taken: one `status` (which
+ * excludes the handling effects), one `dropAfterHandling` or `closeStreamAfterEvents`, one
+ * `stuckInScheduling`; a skipped rule is not spent. Latencies of the taken rules add up.
  */
 export interface FaultRule {
   /** HTTP method to match, case-insensitive. Default: any method. */

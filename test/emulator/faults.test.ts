@@ -121,6 +121,48 @@ describe("closeStreamAfterEvents", () => {
   });
 });
 
+describe("stacked rules", () => {
+  it("stacked cut rules give successive cuts, one per request, in the order added", async () => {
+    const job = await createJob(emu, spec(["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo l$i; done"]));
+    await waitTerminal(emu, job.id);
+    for (const n of [2, 4, 6]) emu.faults.add({ path: "/api/jobs/*/*/logs", closeStreamAfterEvents: n, times: 1 });
+    for (const n of [2, 4, 6]) {
+      const cut = await StreamReader.open(emu, `${jobsPath}/${job.id}/logs`);
+      expect(await cut.finished()).toBe("errored");
+      expect(dataLines(cut.text).length).toBe(n);
+    }
+    const full = await StreamReader.open(emu, `${jobsPath}/${job.id}/logs`);
+    expect(await full.finished()).toBe("ended");
+    expect(dataLines(full.text).length).toBe(9);
+  });
+
+  it("a status rule stacked with a drop rule does not consume it: 429 first, then the drop", async () => {
+    emu.faults.add({ method: "POST", path: jobsPath, status: 429, retryAfter: 1, times: 1 });
+    emu.faults.add({ method: "POST", path: jobsPath, dropAfterHandling: true, times: 1 });
+    const body = spec(["true"], { labels: { stacked: "yes" } });
+    expect((await call(jobsPath, { method: "POST", body })).status).toBe(429);
+    await expect(call(jobsPath, { method: "POST", body })).rejects.toThrow();
+    expect((await call(jobsPath, { method: "POST", body })).status).toBe(200);
+    expect(((await (await call(`${jobsPath}?label=stacked=yes`)).json()) as unknown[]).length).toBe(2);
+  });
+
+  it("a drop rule added first is not consumed by nor consumes a later status rule on the same request", async () => {
+    emu.faults.add({ path: "/api/whoami-v2", dropAfterHandling: true, times: 1 });
+    emu.faults.add({ path: "/api/whoami-v2", status: 503, times: 1 });
+    await expect(call("/api/whoami-v2")).rejects.toThrow();
+    expect((await call("/api/whoami-v2")).status).toBe(503);
+    expect((await call("/api/whoami-v2")).status).toBe(200);
+  });
+
+  it("latencies of all taken rules add up", async () => {
+    emu.faults.add({ path: "/api/whoami-v2", latencyMs: 150, times: 1 });
+    emu.faults.add({ path: "/api/whoami-v2", latencyMs: 150, status: 503, times: 1 });
+    const t0 = Date.now();
+    expect((await call("/api/whoami-v2")).status).toBe(503);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+  });
+});
+
 describe("stuckInScheduling", () => {
   it("keeps a created job in SCHEDULING until it is cancelled", async () => {
     emu.faults.add({ stuckInScheduling: true, times: 1 });
