@@ -6,11 +6,11 @@
  */
 import { z } from "zod";
 import { resolveEndpoint, resolveToken } from "./config.js";
-import { MissingTokenError, ResponseValidationError, ValidationError } from "./errors.js";
+import { MissingTokenError, ValidationError } from "./errors.js";
 import { ClientCore } from "./internal/core.js";
 import { type LogStream, type LogsOptions, streamLogs } from "./logs.js";
 import { type MetricStream, type MetricsOptions, streamMetrics } from "./metrics.js";
-import { Transport } from "./internal/http.js";
+import { Transport, checkTimeoutMs } from "./internal/http.js";
 import { redact } from "./internal/redact.js";
 import { DEFAULT_RETRY_POLICY } from "./internal/retry.js";
 import { PagedList, nextLink } from "./pagination.js";
@@ -30,12 +30,19 @@ export interface JobsClientOptions {
   endpoint?: string;
   /** Default namespace (user or organisation); default the token owner's name (`whoami-v2`). */
   namespace?: string;
-  /** Per-request timeout in ms; default 60 000. */
+  /** Per-request timeout in ms (headers and body), above 0 and at most 2^31 - 1; default 60 000. */
   timeoutMs?: number;
   /** Retries of requests that are safe to repeat; default 2. Job-creating requests are never repeated. */
   maxRetries?: number;
   /** Fine-tuning of the backoff (first delay, cap, longest `Retry-After` honoured), in ms. */
-  retryDelays?: { baseMs?: number; maxMs?: number; maxRetryAfterMs?: number };
+  retryDelays?: {
+    /** First backoff, doubled on each retry; default 500 ms. */
+    baseMs?: number;
+    /** Cap of one backoff; default 8000 ms. */
+    maxMs?: number;
+    /** A `Retry-After` longer than this is not waited for (the error is thrown); default 60 000 ms. */
+    maxRetryAfterMs?: number;
+  };
   /** A `fetch` implementation to use instead of the global one (proxies, tests). */
   fetch?: typeof globalThis.fetch;
   /**
@@ -81,7 +88,7 @@ export class JobsClient {
     const transport = new Transport({
       endpoint: this.endpoint,
       token: getToken,
-      timeoutMs: options.timeoutMs ?? 60_000,
+      timeoutMs: options.timeoutMs === undefined ? 60_000 : checkTimeoutMs(options.timeoutMs),
       retry: {
         maxRetries: options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries,
         baseDelayMs: options.retryDelays?.baseMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
@@ -151,18 +158,20 @@ export class JobsClient {
     let namespace: string | undefined;
     return new PagedList<Job>(async (url) => {
       namespace ??= await this.core.namespace(options.namespace, options.signal);
-      const response = await this.core.transport.send({
-        method: "GET",
-        path: url ?? `/api/jobs/${encodeURIComponent(namespace)}`,
-        query: url ? undefined : query,
-        retry: "idempotent",
-        ...pick(options),
-      });
-      const next = nextLink(response.headers.get("link"));
-      const parsed = JobListWire.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success) throw new ResponseValidationError(`GET ${redact(response.url)}: unexpected job list`);
+      // Same path as every JSON call: the page body is read under the timeout and retried.
+      const { value, headers } = await this.core.transport.jsonResponse(
+        {
+          method: "GET",
+          path: url ?? `/api/jobs/${encodeURIComponent(namespace)}`,
+          query: url ? undefined : query,
+          retry: "idempotent",
+          ...pick(options),
+        },
+        JobListWire,
+      );
+      const next = nextLink(headers.get("link"));
       const ns = namespace;
-      return { items: parsed.data.map((wire) => this.core.toJob(wire, ns)), next };
+      return { items: value.map((wire) => this.core.toJob(wire, ns)), next };
     });
   }
 

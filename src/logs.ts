@@ -16,6 +16,7 @@ import { type LogLine, toLogLine } from "./internal/log-line.js";
 import {
   type ReconnectOptions,
   type ReconnectPolicy,
+  ErrorBudget,
   gaveUp,
   isPermanentError,
   linkAbort,
@@ -46,7 +47,7 @@ export interface LogsOptions {
   idleTimeoutMs?: number;
   /** Follow: silence after which the job's stage is checked; default 2000 ms, doubling while nothing happens. */
   statusCheckMs?: number;
-  /** Follow: cap of the status-check interval; default 10 000 ms. */
+  /** Follow: cap of the status-check interval; default 30 000 ms (many quiet follows must not hammer the API). */
   maxStatusCheckMs?: number;
   /** Follow: once the job is terminal, silence after which the stream ends; default 1000 ms. */
   drainMs?: number;
@@ -98,7 +99,7 @@ export function streamLogs(client: JobsClient, ref: string, options: LogsOptions
     namespace: options.namespace,
     idleTimeoutMs: positive("idleTimeoutMs", options.idleTimeoutMs, 5000),
     statusCheckMs: positive("statusCheckMs", options.statusCheckMs, 2000),
-    maxStatusCheckMs: positive("maxStatusCheckMs", options.maxStatusCheckMs, 10_000),
+    maxStatusCheckMs: positive("maxStatusCheckMs", options.maxStatusCheckMs, 30_000),
     drainMs: positive("drainMs", options.drainMs, 1000),
     deadConnectionMs: positive("deadConnectionMs", options.deadConnectionMs, 120_000),
     reconnect: reconnectPolicy(options.reconnect),
@@ -124,11 +125,14 @@ async function* produce(
   const ref = await core.ref(refText, s.namespace, stop);
   const path = core.jobPath(ref, "/logs");
   const cursor = new ReplayCursor(s.tail);
+  const checks = new ErrorBudget();
   const inspect = async (): Promise<Job | undefined> => {
     try {
-      return await client.inspect(`${ref.namespace}/${ref.id}`, { signal: stop });
+      const job = await client.inspect(`${ref.namespace}/${ref.id}`, { signal: stop });
+      checks.ok();
+      return job;
     } catch (error) {
-      if (isPermanentError(error)) throw error;
+      if (checks.fatal(error)) throw error;
       return undefined; // transient: the next check will tell
     }
   };

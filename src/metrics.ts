@@ -11,6 +11,7 @@ import { InternalServerError } from "./errors.js";
 import { BatchStream } from "./internal/batch-stream.js";
 import {
   type ReconnectOptions,
+  ErrorBudget,
   gaveUp,
   isPermanentError,
   linkAbort,
@@ -101,12 +102,14 @@ export function streamMetrics(client: JobsClient, ref: string, options: MetricsO
     const job = await core.ref(ref, settings.namespace, stop);
     const path = core.jobPath(job, "/metrics");
     // Terminal → the final job; transient failure → undefined (the caller carries on).
+    const checks = new ErrorBudget();
     const finished = async (): Promise<Job | undefined> => {
       try {
         const current = await client.inspect(`${job.namespace}/${job.id}`, { signal: stop });
+        checks.ok();
         return isTerminal(current) ? current : undefined;
       } catch (error) {
-        if (isPermanentError(error)) throw error;
+        if (checks.fatal(error)) throw error;
         return undefined;
       }
     };
@@ -125,6 +128,8 @@ export function streamMetrics(client: JobsClient, ref: string, options: MetricsO
             method: "GET",
             path,
             retry: "idempotent",
+            // 500 is how the service says the job is over: checked below, not retried here.
+            noRetryStatuses: [500],
             jobUrl: true,
             accept: "text/event-stream",
             signal: connection.signal,

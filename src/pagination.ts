@@ -3,6 +3,7 @@
  * (first page), iterated (every item) or collected.
  * @module
  */
+import { HfJobsError } from "./errors.js";
 
 /** One page of a list. */
 export interface Page<T> {
@@ -55,6 +56,7 @@ export class PagedList<T> implements AsyncIterable<T>, PromiseLike<Page<T>> {
     } while (url !== undefined);
   }
 
+  /** Every item of every page, fetching the next page when the previous one is used up. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for await (const items of this.pages()) yield* items;
   }
@@ -89,7 +91,7 @@ export class PagedList<T> implements AsyncIterable<T>, PromiseLike<Page<T>> {
     return {
       items,
       hasNextPage: next !== undefined,
-      nextPage: () => (next === undefined ? Promise.reject(new Error("no next page")) : this.#page(next)),
+      nextPage: () => (next === undefined ? Promise.reject(new HfJobsError("no next page")) : this.#page(next)),
     };
   }
 }

@@ -22,7 +22,12 @@ export function defined<T extends object>(value: T): T {
 /** Converts an owner/initiator entity. @internal */
 export function entity(value: EntityWire | null | undefined): Entity | undefined {
   if (!value) return undefined;
-  return defined({ id: value.id, name: value.name, type: value.type, avatarUrl: value.avatarUrl });
+  return defined({
+    id: value.id ?? undefined,
+    name: value.name ?? undefined,
+    type: value.type ?? undefined,
+    avatarUrl: value.avatarUrl ?? undefined,
+  });
 }
 
 /** Converts a wire job; `namespace` is the one the request used, the fallback for the page URL. */
@@ -69,7 +74,7 @@ export function toJob(wire: JobWire, endpoint: string, namespace: string): Job {
     arguments: wire.arguments ?? [],
     env: wire.environment ?? {},
     secretNames,
-    flavor: wire.flavor ?? "cpu-basic",
+    flavor: wire.flavor || "unknown",
     arch: wire.arch ?? undefined,
     timeoutSeconds: wire.timeoutSeconds ?? wire.timeout ?? undefined,
     attempts: wire.attempts ?? undefined,
@@ -110,7 +115,12 @@ export function toHardware(wire: HardwareWire): Hardware {
 
 /** Converts `whoami-v2`. */
 export function toWhoAmI(wire: WhoamiWire): WhoAmI {
-  return defined({ name: wire.name, type: wire.type, fullname: wire.fullname, orgs: (wire.orgs ?? []).map((o) => o.name) });
+  return defined({
+    name: wire.name,
+    type: wire.type ?? undefined,
+    fullname: wire.fullname ?? undefined,
+    orgs: (wire.orgs ?? []).map((o) => o.name),
+  });
 }
 
 /** Whether a stage is terminal: `COMPLETED`, `CANCELED`, `ERROR` or `DELETED`. */

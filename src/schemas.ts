@@ -49,6 +49,15 @@ export const UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm";
 
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullish();
 const stringMap = z.record(z.string(), z.string());
+/**
+ * A string map in a response: entries whose value is not a string (a number, null, an object)
+ * are dropped rather than failing the whole job.
+ */
+const lenientStringMap = z
+  .record(z.string(), z.unknown())
+  .transform((map) =>
+    Object.fromEntries(Object.entries(map).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -102,10 +111,10 @@ export type ScheduledJobCreateWire = z.infer<typeof ScheduledJobCreateWire>;
 
 /** `owner` / `initiator` / `createdBy` entity. @internal */
 export const EntityWire = z.object({
-  id: z.string().optional(),
-  name: z.string().optional(),
-  type: z.string().optional(),
-  avatarUrl: z.string().optional(),
+  id: nullish(z.string()),
+  name: nullish(z.string()),
+  type: nullish(z.string()),
+  avatarUrl: nullish(z.string()),
 });
 export type EntityWire = z.infer<typeof EntityWire>;
 
@@ -132,7 +141,7 @@ export const VolumeResponseWire = z.object({
 /** A job as returned by `POST /api/jobs/{ns}`, `GET .../{id}`, list, cancel, labels, duplicate. @internal */
 export const JobWire = z.object({
   id: z.string(),
-  type: z.string().optional(),
+  type: nullish(z.string()),
   createdAt: z.string(),
   updatedAt: nullish(z.string()),
   startedAt: nullish(z.string()),
@@ -148,7 +157,7 @@ export const JobWire = z.object({
   spaceId: nullish(z.string()),
   command: nullish(z.array(z.string())),
   arguments: nullish(z.array(z.string())),
-  environment: nullish(stringMap),
+  environment: nullish(lenientStringMap),
   // Names in responses; a map in requests. Some sources type it as a dict: accept both.
   secrets: nullish(z.union([z.array(z.string()), z.record(z.string(), z.unknown())])),
   flavor: nullish(z.string()),
@@ -156,7 +165,7 @@ export const JobWire = z.object({
   timeoutSeconds: nullish(z.number()),
   timeout: nullish(z.number()),
   attempts: nullish(z.number()),
-  labels: nullish(stringMap),
+  labels: nullish(lenientStringMap),
   volumes: nullish(z.array(VolumeResponseWire)),
   expose: nullish(z.object({ ports: nullish(z.array(z.number())) })),
   ssh: nullish(z.object({ enabled: nullish(z.boolean()) })),
@@ -193,9 +202,9 @@ export type HardwareWire = z.infer<typeof HardwareWire>;
 /** `GET /api/whoami-v2` (only the fields we use). @internal */
 export const WhoamiWire = z.object({
   name: z.string(),
-  type: z.string().optional(),
-  fullname: z.string().optional(),
-  orgs: z.array(z.object({ name: z.string() }).loose()).optional(),
+  type: nullish(z.string()),
+  fullname: nullish(z.string()),
+  orgs: nullish(z.array(z.object({ name: z.string() }).loose())),
 });
 export type WhoamiWire = z.infer<typeof WhoamiWire>;
 
@@ -213,7 +222,7 @@ export const ScheduledJobSpecWire = z.object({
   timeoutSeconds: nullish(z.number()),
   attempts: nullish(z.number()),
   tags: nullish(z.array(z.string())),
-  labels: nullish(stringMap),
+  labels: nullish(lenientStringMap),
   volumes: nullish(z.array(VolumeResponseWire)),
   expose: nullish(z.object({ ports: nullish(z.array(z.number())) })),
   resourceGroupId: nullish(z.string()),

@@ -110,7 +110,10 @@ export interface Job {
   env: Record<string, string>;
   /** Names of the secrets passed to the job (values are never returned). */
   secretNames: string[];
-  /** Hardware flavor. */
+  /**
+   * Hardware flavor, as the service reported it; `"unknown"` when the response carried none
+   * (the SDK does not guess a default such as `cpu-basic`).
+   */
   flavor: Flavor;
   /** CPU architecture, when reported. */
   arch?: Arch;
@@ -198,10 +201,15 @@ export interface Hardware {
   ephemeralStorage?: string;
   /** Accelerator, or `undefined` on CPU flavors. */
   accelerator?: {
+    /** `gpu`, or `neuron` for AWS Inferentia. */
     type?: string;
+    /** Model name, e.g. `A10G`. */
     model?: string;
+    /** How many accelerators the flavor has. */
     quantity?: number;
+    /** Memory of one accelerator, as the service words it (`"24 GB"`). */
     vram?: string;
+    /** `Nvidia`, `AWS`, ... */
     manufacturer?: string;
   };
   /** Price per minute in US dollars. */

@@ -5,13 +5,15 @@
  * concurrently with a bound, or one `list` pass for a label selector), reports stage changes,
  * checks for stalls and failures, then sleeps. The interval starts at `pollIntervalMs` and grows
  * by half each quiet tick up to `maxPollIntervalMs`; any stage change brings it back down.
- * Transient errors (network, timeouts, 429, 5xx) are retried at the next tick; 400, 401, 403 and
- * 404 are thrown at once.
+ * Transient errors (network, timeouts, 429, 5xx) are retried at the next tick; 400, 401, 403,
+ * 404 and a missing token are thrown at once; an answer the SDK cannot parse
+ * (`ResponseValidationError`) is thrown on its third consecutive occurrence (per job, or per
+ * `list` pass for a selector).
  * @module
  */
 import type { JobsClient } from "./client.js";
 import { HfJobsError, JobFailedError, JobStalledError, ValidationError, WaitTimeoutError, abortError } from "./errors.js";
-import { isPermanentError, linkAbort, positive } from "./internal/follow.js";
+import { ErrorBudget, linkAbort, positive } from "./internal/follow.js";
 import { sleep } from "./internal/sleep.js";
 import { isSuccess, isTerminal } from "./parse.js";
 import { parseJobRef } from "./spec.js";
@@ -108,6 +110,8 @@ interface Entry {
   done: boolean;
   /** Local time this wait first saw the job in `SCHEDULING`. */
   schedulingSince?: number;
+  /** Consecutive unparseable answers about this job. */
+  budget: ErrorBudget;
 }
 
 // The reason the wait's own controller aborts when its deadline passes.
@@ -117,6 +121,10 @@ async function poll(client: JobsClient, group: JobGroup, options: WaitAllOptions
   const settings = check(options);
   const selector = isSelector(group) ? group : undefined;
   const refs = selector ? [] : (group as readonly string[]);
+  if (selector && (typeof selector.labels !== "object" || selector.labels === null || Object.keys(selector.labels).length === 0)) {
+    // An empty selector would wait on every job of the namespace.
+    throw new ValidationError("labels", "expected at least one label in the selector");
+  }
   if (!selector) {
     if (!Array.isArray(refs) || refs.length === 0) throw new ValidationError("jobs", "expected job ids or a label selector");
     for (const ref of refs) parseJobRef(ref);
@@ -134,21 +142,22 @@ async function poll(client: JobsClient, group: JobGroup, options: WaitAllOptions
         const { namespace, id } = await client.core.ref(ref, options.namespace, signal);
         const key = `${namespace}/${id}`;
         order.push(key);
-        if (!entries.has(key)) entries.set(key, { key, done: false });
+        if (!entries.has(key)) entries.set(key, { key, done: false, budget: new ErrorBudget() });
       }
     }
     let interval = settings.pollIntervalMs;
+    const listBudget = new ErrorBudget();
     for (;;) {
       let seen: Array<[Entry, Job]> | undefined;
       if (selector) {
-        const listed = await listTick(client, selector, signal);
+        const listed = await listTick(client, selector, signal, listBudget);
         if (listed) {
           // The group is what the last pass returned; a job that left it is no longer waited for.
           order = listed.map((job) => job.id);
           const previous = new Map(entries);
           entries.clear();
           seen = listed.map((job) => {
-            const entry = previous.get(job.id) ?? { key: job.id, done: false };
+            const entry = previous.get(job.id) ?? { key: job.id, done: false, budget: new ErrorBudget() };
             entries.set(job.id, entry);
             return [entry, job];
           });
@@ -255,11 +264,18 @@ function isSelector(group: JobGroup): group is JobSelector {
 }
 
 /** One `list` pass for the whole group; `undefined` when it failed transiently. */
-async function listTick(client: JobsClient, selector: JobSelector, signal: AbortSignal): Promise<Job[] | undefined> {
+async function listTick(
+  client: JobsClient,
+  selector: JobSelector,
+  signal: AbortSignal,
+  budget: ErrorBudget,
+): Promise<Job[] | undefined> {
   try {
-    return await client.list({ labels: selector.labels, namespace: selector.namespace, signal }).toArray();
+    const jobs = await client.list({ labels: selector.labels, namespace: selector.namespace, signal }).toArray();
+    budget.ok();
+    return jobs;
   } catch (error) {
-    if (isPermanentError(error)) throw error;
+    if (budget.fatal(error)) throw error;
     return undefined;
   }
 }
@@ -276,10 +292,12 @@ async function inspectTick(
   const worker = async () => {
     while (next < pending.length) {
       const index = next++;
+      const entry = pending[index] as Entry;
       try {
-        jobs[index] = await client.inspect((pending[index] as Entry).key, { signal });
+        jobs[index] = await client.inspect(entry.key, { signal });
+        entry.budget.ok();
       } catch (error) {
-        if (isPermanentError(error)) throw error;
+        if (entry.budget.fatal(error)) throw error;
       }
     }
   };

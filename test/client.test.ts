@@ -520,3 +520,13 @@ describe("injectable fetch", () => {
     expect(seen).toEqual([`GET ${ENDPOINT}${JOB_PATH} Bearer ${TOKEN}`]);
   });
 });
+
+describe("timeoutMs validation", () => {
+  it.each([0, -1, 2 ** 31, Number.NaN, Number.POSITIVE_INFINITY])("rejects timeoutMs %s with a ValidationError", async (timeoutMs) => {
+    expect(() => makeClient({ timeoutMs })).toThrow(ValidationError);
+    const counter = countingFetch();
+    const error = await rejection(makeClient({ fetch: counter.fetch }).inspect(JOB_ID, { timeoutMs }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(counter.count()).toBe(0);
+  });
+});

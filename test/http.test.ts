@@ -568,3 +568,76 @@ describe("retry policy functions", () => {
     expect(retryAfterMs(h({}), now)).toBeUndefined();
   });
 });
+
+describe("response bodies are read inside the attempt", () => {
+  /** A fetch whose responses send their headers, then stall or drop the body, per `bodies`. */
+  function bodyFetch(bodies: Array<"stall" | "drop" | string>) {
+    let n = 0;
+    const fetch = (async () => {
+      const kind = bodies[Math.min(n++, bodies.length - 1)] ?? "stall";
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (kind === "stall") {
+            controller.enqueue(new TextEncoder().encode('{"id":'));
+          } else if (kind === "drop") {
+            controller.enqueue(new TextEncoder().encode('{"id":'));
+            controller.error(new TypeError("terminated", { cause: { code: "UND_ERR_SOCKET", message: "other side closed" } }));
+          } else {
+            controller.enqueue(new TextEncoder().encode(kind));
+            controller.close();
+          }
+        },
+      });
+      return new Response(stream, { status: 200, headers: { "content-type": "application/json" } });
+    }) as typeof globalThis.fetch;
+    return { fetch, count: () => n };
+  }
+
+  it("a stalled body makes inspect() time out with RequestTimeoutError instead of hanging", async () => {
+    const { fetch, count } = bodyFetch(["stall"]);
+    const client = makeClient({ fetch, timeoutMs: 100, maxRetries: 1 });
+    const error = await rejection(client.inspect(JOB_ID));
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(count()).toBe(2); // an idempotent GET is retried
+  });
+
+  it("a dropped body is a ConnectionError for inspect(), and a retry that gets the body succeeds", async () => {
+    const failing = bodyFetch(["drop"]);
+    const error = await rejection(makeClient({ fetch: failing.fetch }).inspect(JOB_ID));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error).toBeInstanceOf(HfJobsError);
+    expect(failing.count()).toBe(3);
+    const recovering = bodyFetch(["drop", JSON.stringify(jobWire())]);
+    const job = await makeClient({ fetch: recovering.fetch }).inspect(JOB_ID);
+    expect(job.id).toBe(JOB_ID);
+    expect(recovering.count()).toBe(2);
+  });
+
+  it("a dropped body makes run() reject with AmbiguousCreateError, sent once", async () => {
+    const { fetch, count } = bodyFetch(["drop"]);
+    const error = await rejection(makeClient({ fetch }).run({ image: "python:3.12" }));
+    expect(error).toBeInstanceOf(AmbiguousCreateError);
+    expect(count()).toBe(1);
+  });
+
+  it("a stalled body of a create times out with RequestTimeoutError, sent once", async () => {
+    const { fetch, count } = bodyFetch(["stall"]);
+    const error = await rejection(makeClient({ fetch, timeoutMs: 100 }).run({ image: "python:3.12" }));
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error.message).toMatch(/may have been created/);
+    expect(count()).toBe(1);
+  });
+
+  it("list(): a dropped page body is retried like any idempotent request", async () => {
+    const { fetch, count } = bodyFetch(["drop", JSON.stringify([jobWire()])]);
+    const jobs = await makeClient({ fetch }).list().toArray();
+    expect(jobs.map((j) => j.id)).toEqual([JOB_ID]);
+    expect(count()).toBe(2);
+  });
+
+  it("list(): a stalled page body times out", async () => {
+    const { fetch } = bodyFetch(["stall"]);
+    const error = await rejection(makeClient({ fetch, timeoutMs: 100, maxRetries: 0 }).list().toArray());
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+  });
+});

@@ -285,3 +285,29 @@ describe("logs() follow", () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(190);
   });
 });
+
+describe("logs() follow without a token", () => {
+  it("rejects with MissingTokenError at once, without retrying or sending anything", async () => {
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { vi } = await import("vitest");
+    const { MissingTokenError } = await import("../src/index.js");
+    vi.stubEnv("HF_TOKEN", "");
+    vi.stubEnv("HUGGING_FACE_HUB_TOKEN", "");
+    vi.stubEnv("HF_TOKEN_PATH", join(mkdtempSync(join(tmpdir(), "hf-jobs-notoken-")), "missing-token"));
+    try {
+      server = await startServer((hit) => sendJson(hit.res, jobJson(ID, "RUNNING")));
+      const started = Date.now();
+      const error = await texts(server.client({ token: undefined }).logs(ID, FAST)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(MissingTokenError);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(server.hits).toHaveLength(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});

@@ -179,3 +179,18 @@ describe("metrics()", () => {
     await Promise.race([server.to("/metrics")[1]?.clientClosed, delay(2000).then(() => Promise.reject(new Error("still open")))]);
   });
 });
+
+describe("metrics() on a finished job, with the default retries", () => {
+  it("sends one /metrics request: a 500 there is not retried by the transport", async () => {
+    server = await startServer((hit) => {
+      if (hit.path === JOB) return sendJson(hit.res, jobJson(ID, "COMPLETED"));
+      sendJson(hit.res, JSON.stringify({ error: "Internal Error" }), 500);
+    });
+    const started = Date.now();
+    const stream = server.client({ maxRetries: 2 }).metrics(ID, FAST);
+    expect(await collect(stream)).toEqual([]);
+    expect(stream.job?.status.stage).toBe("COMPLETED");
+    expect(server.to("/metrics")).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { BadRequestError, ResponseValidationError } from "../src/errors.js";
+import { BadRequestError, HfJobsError, ResponseValidationError } from "../src/errors.js";
 import { PagedList, nextLink } from "../src/pagination.js";
 import { ENDPOINT, NS, Recorder, TOKEN, guardNetwork, jobWire, makeClient, rejection } from "./fixtures/core/helpers.js";
 
@@ -218,5 +218,13 @@ describe("JobsClient.list", () => {
     expect(await rejection(makeClient().list().toArray())).toBeInstanceOf(ResponseValidationError);
     nock(ENDPOINT).get(LIST_PATH).reply(200, "<html>", { "content-type": "text/html" });
     expect(await rejection(makeClient().list().toArray())).toBeInstanceOf(ResponseValidationError);
+  });
+});
+
+describe("nextPage() without a next page", () => {
+  it("rejects with an HfJobsError", async () => {
+    const page = await new PagedList<number>(async () => ({ items: [1] }));
+    expect(page.hasNextPage).toBe(false);
+    await expect(page.nextPage()).rejects.toBeInstanceOf(HfJobsError);
   });
 });

@@ -142,7 +142,7 @@ describe("toJob", () => {
       arguments: [],
       env: {},
       secretNames: [],
-      flavor: "cpu-basic",
+      flavor: "unknown", // not invented as cpu-basic
       labels: {},
       volumes: [],
       exposedPorts: [],
@@ -274,7 +274,7 @@ describe("malformed responses", () => {
     ["a job without status", { id: JOB_ID, createdAt: "2026-01-15T10:30:00Z" }],
     ["an id that is a number", { ...jobWire(), id: 5 }],
     ["a stage that is not a string", jobWire({ status: { stage: 3 } })],
-    ["labels that are not strings", jobWire({ labels: { a: 1 } })],
+    ["labels that are not a map", jobWire({ labels: "a=1" })],
     ["an array", [jobWire()]],
   ])("inspect rejects %s with ResponseValidationError", async (_label, body) => {
     nock(ENDPOINT).get(JOB_PATH).reply(200, body);
@@ -309,5 +309,40 @@ describe("malformed responses", () => {
     expect(await rejection(client.run({ image: "python:3.12" }))).toBeInstanceOf(ResponseValidationError);
     expect(await rejection(client.hardware())).toBeInstanceOf(ResponseValidationError);
     expect(await rejection(client.whoami())).toBeInstanceOf(ResponseValidationError);
+  });
+});
+
+describe("nulls and odd values below the top level", () => {
+  const nested = () =>
+    jobWire({
+      type: null,
+      owner: { id: null, name: NS, type: null, avatarUrl: null },
+      initiator: { id: "u1", name: null, type: "user", avatarUrl: null },
+      status: { stage: "RUNNING", message: null, exposeUrls: null, sshUrl: null, failureCount: null },
+      labels: { name: "hello", retries: 3, flag: true, nothing: null, nested: { a: "b" } },
+      environment: { A: "1", B: 2, C: null },
+      flavor: null,
+    });
+
+  it("parses a job with nulls in nested objects and drops map values that are not strings", () => {
+    const job = parseJob(nested());
+    expect(job.owner).toEqual({ name: NS });
+    expect(job.initiator).toEqual({ id: "u1", type: "user" });
+    expect(job.status.exposeUrls).toEqual([]);
+    expect(job.labels).toEqual({ name: "hello" });
+    expect(job.env).toEqual({ A: "1" });
+    expect(job.flavor).toBe("unknown");
+  });
+
+  it("keeps the flavor the service sent", () => {
+    expect(parseJob(jobWire({ flavor: "h200x8" })).flavor).toBe("h200x8");
+  });
+
+  it("a job with odd nested values does not fail its list page", async () => {
+    nock(ENDPOINT)
+      .get(`/api/jobs/${NS}`)
+      .reply(200, [jobWire(), { ...nested(), id: "687fb701029421ae5549d999" }]);
+    const jobs = await makeClient().list().toArray();
+    expect(jobs.map((j) => j.labels)).toEqual([{ name: "hello" }, { name: "hello" }]);
   });
 });

@@ -21,6 +21,7 @@ import {
   RateLimitError,
   RequestTimeoutError,
   ResponseValidationError,
+  ValidationError,
   abortError,
 } from "../errors.js";
 import { ErrorBodyWire } from "../schemas.js";
@@ -53,6 +54,11 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Extra values to mask in error messages (the secrets of a run spec). */
   secrets?: string[];
+  /**
+   * Statuses thrown at once even though they are normally retried (e.g. `[500]` on `/metrics`,
+   * where 500 is how the service says the job is over).
+   */
+  noRetryStatuses?: readonly number[];
 }
 
 /** Transport settings, fixed per client. */
@@ -85,23 +91,34 @@ export class Transport {
 
   /** Sends a request and parses its JSON body with `schema`. */
   async json<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S>> {
-    const response = await this.send(request);
-    const text = await response.text();
+    return (await this.jsonResponse(request, schema)).value;
+  }
+
+  /**
+   * Sends a request and parses its JSON body with `schema`; also returns the response headers
+   * (pagination links). The body is read within the attempt, under the request's timeout and
+   * signal: a stalled body times out, a dropped one is a network error (retried for idempotent
+   * requests, an `AmbiguousCreateError` for a create).
+   */
+  async jsonResponse<S extends z.ZodType>(
+    request: HttpRequest,
+    schema: S,
+  ): Promise<{ value: z.infer<S>; headers: Headers; url: string }> {
+    const { response, text = "" } = await this.#exchange(request, true);
+    const where = `${request.method} ${redact(response.url || this.#url(request.path), request.secrets)}`;
     let value: unknown;
     try {
       value = text === "" ? null : JSON.parse(text);
     } catch {
-      throw new ResponseValidationError(`${request.method} ${redact(this.#url(request.path))}: the response is not JSON`);
+      throw new ResponseValidationError(`${where}: the response is not JSON`);
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
-      throw new ResponseValidationError(
-        `${request.method} ${redact(this.#url(request.path))}: unexpected response${where}: ${issue?.message ?? "invalid"}`,
-      );
+      const at = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+      throw new ResponseValidationError(`${where}: unexpected response${at}: ${issue?.message ?? "invalid"}`);
     }
-    return parsed.data;
+    return { value: parsed.data, headers: response.headers, url: response.url };
   }
 
   /** Sends a request whose response body is not needed. */
@@ -111,9 +128,15 @@ export class Transport {
     return response;
   }
 
-  /** Sends a request and returns the successful response with its body unread (streams, pagination). */
+  /** Sends a request and returns the successful response with its body unread (streams). */
   async send(request: HttpRequest): Promise<Response> {
+    return (await this.#exchange(request, false)).response;
+  }
+
+  /** The attempt loop; with `readBody`, the body text is read inside each attempt. */
+  async #exchange(request: HttpRequest, readBody: boolean): Promise<{ response: Response; text?: string }> {
     const { retry: policy } = this.#options;
+    const timeoutMs = checkTimeoutMs(request.timeoutMs ?? this.#options.timeoutMs);
     const url = this.#url(request.path, request.query);
     const headers: Record<string, string> = {
       "user-agent": this.#options.userAgent ?? USER_AGENT,
@@ -135,18 +158,24 @@ export class Transport {
       if (request.signal?.aborted) throw abortError(request.signal);
       this.#options.onRequest?.({ method: request.method, url, attempt });
       let response: Response;
+      const started = Date.now();
+      // Aborts the body of this attempt when its read times out. A stream's body outlives this
+      // call, so it keeps the caller's signal itself.
+      const attemptController = new AbortController();
+      const unlink = readBody ? linkSignal(request.signal, attemptController) : () => {};
       try {
         response = await ky(url, {
           method: request.method,
           headers,
           body,
-          signal: request.signal,
-          timeout: request.timeoutMs ?? this.#options.timeoutMs,
+          signal: readBody ? attemptController.signal : request.signal,
+          timeout: timeoutMs,
           retry: 0,
           throwHttpErrors: false,
           fetch: this.#options.fetch,
         });
       } catch (error) {
+        unlink();
         if (request.signal?.aborted) throw abortError(request.signal);
         const failure = this.#networkError(error, request, url, secrets);
         const retryable = request.retry === "idempotent" || failure.neverSent;
@@ -154,11 +183,28 @@ export class Transport {
         await sleep(backoffMs(attempt, policy), request.signal);
         continue;
       }
-      if (response.ok) return response;
+      if (response.ok) {
+        if (!readBody) return { response };
+        try {
+          const text = await readText(response, attemptController, timeoutMs - (Date.now() - started));
+          return { response, text };
+        } catch (error) {
+          if (request.signal?.aborted) throw abortError(request.signal);
+          // The request reached the server: only an idempotent one may be sent again.
+          const failure = this.#networkError(error, request, url, secrets);
+          if (request.retry !== "idempotent" || attempt >= policy.maxRetries) throw failure.error;
+          await sleep(backoffMs(attempt, policy), request.signal);
+          continue;
+        } finally {
+          unlink();
+        }
+      }
+      unlink();
       const waitMs = retryAfterMs(response.headers);
       const canRetry =
         request.retry === "idempotent" &&
         RETRYABLE_STATUSES.has(response.status) &&
+        !request.noRetryStatuses?.includes(response.status) &&
         attempt < policy.maxRetries &&
         (waitMs === undefined || waitMs <= policy.maxRetryAfterMs);
       if (!canRetry) throw await this.#apiError(response, request, url, secrets, waitMs);
@@ -180,7 +226,7 @@ export class Transport {
     secrets: string[],
   ): { error: Error; neverSent: boolean } {
     const where = `${request.method} ${redact(url, secrets)}`;
-    if (error instanceof KyTimeoutError) {
+    if (error instanceof KyTimeoutError || error instanceof BodyTimeoutError) {
       const hint =
         request.retry === "create"
           ? "; the job may have been created: look it up by one of its labels before running it again"
@@ -246,6 +292,66 @@ export class Transport {
         return response.status >= 500 ? new InternalServerError(init) : new ApiError(init);
     }
   }
+}
+
+/** The longest delay a timer accepts (2^31 - 1 ms, about 24.8 days). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Checks a `timeoutMs`: a number of ms in (0, 2^31 - 1], else a `ValidationError`. */
+export function checkTimeoutMs(value: number, field = "timeoutMs"): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    throw new ValidationError(field, `expected a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}`);
+  }
+  return value;
+}
+
+/** The body of a response did not arrive within the request's timeout. */
+class BodyTimeoutError extends Error {
+  override name = "BodyTimeoutError";
+}
+
+/** Mirrors `parent` aborting onto `controller`; returns the function that removes the listener. */
+function linkSignal(parent: AbortSignal | undefined, controller: AbortController): () => void {
+  if (!parent) return () => {};
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return () => {};
+  }
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener("abort", onAbort, { once: true });
+  return () => parent.removeEventListener("abort", onAbort);
+}
+
+/**
+ * Reads a body as text within `ms`: on time out, aborts the attempt (which closes the body) and
+ * rejects with a `BodyTimeoutError`. Also rejects when the attempt's signal aborts, even with a
+ * `fetch` that ignores the signal once the headers arrived.
+ */
+function readText(response: Response, controller: AbortController, ms: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const signal = controller.signal;
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(signal.reason instanceof BodyTimeoutError ? signal.reason : abortError(signal));
+    };
+    const timer = setTimeout(() => controller.abort(new BodyTimeoutError("the response body timed out")), Math.max(0, ms));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    response.text().then(
+      (text) => {
+        done();
+        resolve(text);
+      },
+      (error: unknown) => {
+        done();
+        reject(signal.reason instanceof BodyTimeoutError ? signal.reason : error);
+      },
+    );
+  });
 }
 
 /** The message of an error response, from the places the service puts it (reference §2). */
