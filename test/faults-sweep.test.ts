@@ -80,8 +80,8 @@ describe("fanOut under faults", () => {
   });
 
   it("everything at once: every item still has exactly one result and one job", async () => {
-    // All the rules a request matches are spent together and the first status answers: staggered
-    // budgets give 2 creates answered 503, then 2 answered 429, then 2 handled and dropped.
+    // Each rule is spent only on the requests it acts on: 2 creates answered 503, 4 answered 429
+    // and 6 handled then dropped, in whatever order the concurrent creates meet them.
     emu.requests.reset();
     emu.faults.add({ method: "POST", path: jobsPath, status: 503, times: 2 });
     emu.faults.add({ method: "POST", path: jobsPath, status: 429, retryAfter: "0.01", times: 4 });
@@ -89,8 +89,8 @@ describe("fanOut under faults", () => {
     emu.faults.add({ method: "GET", path: jobsPath, status: 503, times: 4 });
     const s = await sweep(16);
     await expectOneEach(s, 16);
-    expect(s.events.filter((e) => e.type === "launched" && e.recovered)).toHaveLength(2);
+    expect(s.events.filter((e) => e.type === "launched" && e.recovered)).toHaveLength(6);
     // One create per item, plus one resend per create answered 503 or 429; none for the dropped ones.
-    expect(emu.requests.count({ method: "POST", path: jobsPath })).toBe(16 + 4);
+    expect(emu.requests.count({ method: "POST", path: jobsPath })).toBe(16 + 6);
   });
 });
