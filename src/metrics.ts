@@ -14,11 +14,11 @@ import {
   ErrorBudget,
   gaveUp,
   isPermanentError,
-  linkAbort,
   positive,
   reconnectDelayMs,
   reconnectPolicy,
 } from "./internal/follow.js";
+import { linkAbort } from "./internal/abort.js";
 import { sleep } from "./internal/sleep.js";
 import { type SseEvent, readSse } from "./internal/sse.js";
 import { isTerminal } from "./parse.js";

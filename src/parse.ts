@@ -3,7 +3,8 @@
  * @module
  */
 import { TERMINAL_STAGES } from "./schemas.js";
-import type { EntityWire, HardwareWire, JobWire, WhoamiWire } from "./schemas.js";
+import type { z } from "zod";
+import type { EntityWire, HardwareWire, JobWire, VolumeResponseWire, WhoamiWire } from "./schemas.js";
 import type { Entity, Hardware, Job, JobStage, TerminalJobStage, Volume, WhoAmI } from "./types.js";
 
 /** Parses an ISO date; missing or invalid gives undefined. @internal */
@@ -30,13 +31,14 @@ export function entity(value: EntityWire | null | undefined): Entity | undefined
   });
 }
 
-/** Converts a wire job; `namespace` is the one the request used, the fallback for the page URL. */
-export function toJob(wire: JobWire, endpoint: string, namespace: string): Job {
-  const owner = entity(wire.owner);
-  const ns = owner?.name ?? namespace;
-  const labels = wire.labels ?? {};
-  const secretNames = Array.isArray(wire.secrets) ? wire.secrets : Object.keys(wire.secrets ?? {});
-  const volumes: Volume[] = (wire.volumes ?? []).map((v) =>
+/** Secret names, whether the service sends a list of names or a map. @internal */
+export function toSecretNames(secrets: readonly string[] | Record<string, unknown> | null | undefined): string[] {
+  return Array.isArray(secrets) ? [...secrets] : Object.keys(secrets ?? {});
+}
+
+/** Converts volumes as returned by the service. @internal */
+export function toVolumes(volumes: readonly z.infer<typeof VolumeResponseWire>[] | null | undefined): Volume[] {
+  return (volumes ?? []).map((v) =>
     defined({
       type: v.type,
       source: v.source,
@@ -46,6 +48,15 @@ export function toJob(wire: JobWire, endpoint: string, namespace: string): Job {
       path: v.path ?? undefined,
     }),
   );
+}
+
+/** Converts a wire job; `namespace` is the one the request used, the fallback for the page URL. */
+export function toJob(wire: JobWire, endpoint: string, namespace: string): Job {
+  const owner = entity(wire.owner);
+  const ns = owner?.name ?? namespace;
+  const labels = wire.labels ?? {};
+  const secretNames = toSecretNames(wire.secrets);
+  const volumes = toVolumes(wire.volumes);
   return defined({
     id: wire.id,
     namespace: ns,

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { JobRequestOptions, JobsClient } from "./client.js";
 import { type ApiError, ConflictError, ResponseValidationError, ValidationError } from "./errors.js";
 import { PagedList, nextLink } from "./pagination.js";
-import { date, defined, entity } from "./parse.js";
+import { date, defined, entity, toSecretNames, toVolumes } from "./parse.js";
 import { JobWire, type ScheduledJobCreateWire, ScheduledJobWire } from "./schemas.js";
 import { buildJobSpec, parseJobRef, validateLabels } from "./spec.js";
 import type { Arch, Entity, Flavor, Job, JobSpecInput, RequestOptions, RunSpec, Volume } from "./types.js";
@@ -292,19 +292,10 @@ export function toScheduledJob(wire: ScheduledJobWire, namespace: string): Sched
     args: spec.arguments ?? [],
     flavor: spec.flavor ?? "cpu-basic",
     env: spec.environment ?? {},
-    secretNames: Array.isArray(spec.secrets) ? spec.secrets : Object.keys(spec.secrets ?? {}),
+    secretNames: toSecretNames(spec.secrets),
     timeout: spec.timeoutSeconds ?? spec.timeout ?? undefined,
     labels,
-    volumes: (spec.volumes ?? []).map((v) =>
-      defined({
-        type: v.type,
-        source: v.source,
-        mountPath: v.mountPath,
-        revision: v.revision ?? undefined,
-        readOnly: v.readOnly ?? undefined,
-        path: v.path ?? undefined,
-      }),
-    ),
+    volumes: toVolumes(spec.volumes),
     expose: spec.expose?.ports?.length ? spec.expose.ports : undefined,
     arch: spec.arch ?? undefined,
     attempts: spec.attempts ?? undefined,

@@ -13,7 +13,8 @@
  */
 import type { JobsClient } from "./client.js";
 import { HfJobsError, JobFailedError, JobStalledError, ValidationError, WaitTimeoutError, abortError } from "./errors.js";
-import { ErrorBudget, linkAbort, positive } from "./internal/follow.js";
+import { linkAbort } from "./internal/abort.js";
+import { ErrorBudget, positive } from "./internal/follow.js";
 import { sleep } from "./internal/sleep.js";
 import { isSuccess, isTerminal } from "./parse.js";
 import { parseJobRef } from "./spec.js";

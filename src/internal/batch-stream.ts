@@ -8,7 +8,7 @@
  */
 import { abortError } from "../errors.js";
 import type { Job } from "../types.js";
-import { linkAbort } from "./follow.js";
+import { linkAbort } from "./abort.js";
 
 /** Produces the batches; `stop` aborts on `close()`, `break` or the caller's signal. */
 export type Producer<T> = (stream: BatchStream<T>, stop: AbortSignal) => AsyncGenerator<T[], void, undefined>;

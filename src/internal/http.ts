@@ -26,6 +26,7 @@ import {
 } from "../errors.js";
 import { ErrorBodyWire } from "../schemas.js";
 import { VERSION } from "../version.js";
+import { linkAbort } from "./abort.js";
 import { redact } from "./redact.js";
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy, backoffMs, retryAfterMs } from "./retry.js";
 import { sleep } from "./sleep.js";
@@ -162,7 +163,7 @@ export class Transport {
       // Aborts the body of this attempt when its read times out. A stream's body outlives this
       // call, so it keeps the caller's signal itself.
       const attemptController = new AbortController();
-      const unlink = readBody ? linkSignal(request.signal, attemptController) : () => {};
+      const unlink = readBody ? linkAbort(request.signal, attemptController) : () => {};
       try {
         response = await ky(url, {
           method: request.method,
@@ -308,18 +309,6 @@ export function checkTimeoutMs(value: number, field = "timeoutMs"): number {
 /** The body of a response did not arrive within the request's timeout. */
 class BodyTimeoutError extends Error {
   override name = "BodyTimeoutError";
-}
-
-/** Mirrors `parent` aborting onto `controller`; returns the function that removes the listener. */
-function linkSignal(parent: AbortSignal | undefined, controller: AbortController): () => void {
-  if (!parent) return () => {};
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return () => {};
-  }
-  const onAbort = () => controller.abort(parent.reason);
-  parent.addEventListener("abort", onAbort, { once: true });
-  return () => parent.removeEventListener("abort", onAbort);
 }
 
 /**
