@@ -19,6 +19,7 @@ import {
   ErrorBudget,
   gaveUp,
   isPermanentError,
+  openJobStream,
   positive,
   reconnectDelayMs,
   reconnectPolicy,
@@ -148,15 +149,7 @@ async function* produce(
     try {
       let response: Response;
       try {
-        response = await core.transport.send({
-          method: "GET",
-          path,
-          query: cursor.query(),
-          retry: "idempotent",
-          jobUrl: true,
-          accept: "text/event-stream",
-          signal: connection.signal,
-        });
+        response = await openJobStream(core, path, connection.signal, { query: cursor.query() });
       } catch (error) {
         if (isPermanentError(error) || stop.aborted) throw error;
         lastError = error;

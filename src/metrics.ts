@@ -14,6 +14,7 @@ import {
   ErrorBudget,
   gaveUp,
   isPermanentError,
+  openJobStream,
   positive,
   reconnectDelayMs,
   reconnectPolicy,
@@ -124,16 +125,8 @@ export function streamMetrics(client: JobsClient, ref: string, options: MetricsO
       try {
         let response: Response;
         try {
-          response = await core.transport.send({
-            method: "GET",
-            path,
-            retry: "idempotent",
-            // 500 is how the service says the job is over: checked below, not retried here.
-            noRetryStatuses: [500],
-            jobUrl: true,
-            accept: "text/event-stream",
-            signal: connection.signal,
-          });
+          // 500 is how the service says the job is over: checked below, not retried here.
+          response = await openJobStream(core, path, connection.signal, { noRetryStatuses: [500] });
         } catch (error) {
           if (isPermanentError(error) || stop.aborted) throw error;
           // 500 is how the service says the job is over; check before calling it a failure.

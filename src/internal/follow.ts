@@ -4,6 +4,8 @@
  * @internal
  * @module
  */
+import type { ClientCore } from "./core.js";
+import type { HttpRequest } from "./http.js";
 import {
   AuthenticationError,
   BadRequestError,
@@ -111,4 +113,22 @@ export function reconnectDelayMs(attempt: number, policy: ReconnectPolicy): numb
 export function gaveUp(what: string, attempts: number, last: unknown): ConnectionError {
   const detail = last instanceof Error ? last.message : String(last);
   return new ConnectionError(`${what}: gave up after ${attempts} failed connections (last: ${detail})`, { cause: last });
+}
+
+/** Opens one connection of a followed job stream (logs, metrics): typed errors, 404 as job-not-found. */
+export function openJobStream(
+  core: ClientCore,
+  path: string,
+  signal: AbortSignal,
+  extra: Pick<HttpRequest, "query" | "noRetryStatuses"> = {},
+): Promise<Response> {
+  return core.transport.send({
+    method: "GET",
+    path,
+    retry: "idempotent",
+    jobUrl: true,
+    accept: "text/event-stream",
+    signal,
+    ...extra,
+  });
 }
