@@ -31,22 +31,22 @@ export {
   ValidationError,
   WaitTimeoutError,
   isAbortError,
-} from "./errors.js";
-export type { ApiErrorInit } from "./errors.js";
-export { PagedList } from "./pagination.js";
-export type { Page } from "./pagination.js";
-export type { LogLine, LogStream, LogsOptions, ReconnectOptions } from "./logs.js";
-export type { GpuSample, MetricSample, MetricStream, MetricsOptions } from "./metrics.js";
-export type { JobGroup, JobSelector, WaitAllOptions, WaitOptions, WaitProgress } from "./wait.js";
-export { isSuccess, isTerminal, isTerminalStage } from "./parse.js";
-export { parseTimeout } from "./spec.js";
-export { buildUvRunSpec } from "./uv.js";
-export type { InlineScript, UvIo, UvSpec } from "./uv.js";
-export { MAX_SHIPPED_BYTES } from "./uv-bootstrap.js";
-export { MAX_EXEC_BYTES } from "./uv.js";
-export { readScriptMetadata } from "./pep723.js";
-export type { HfJobsTable, ScriptMetadata } from "./pep723.js";
-export { ScheduledJobBusyError, ScheduledJobs, validateSchedule } from "./scheduled.js";
+} from "./core/errors.js";
+export type { ApiErrorInit } from "./core/errors.js";
+export { PagedList } from "./core/pagination.js";
+export type { Page } from "./core/pagination.js";
+export type { LogLine, LogStream, LogsOptions, ReconnectOptions } from "./streams/logs.js";
+export type { GpuSample, MetricSample, MetricStream, MetricsOptions } from "./streams/metrics.js";
+export type { JobGroup, JobSelector, WaitAllOptions, WaitOptions, WaitProgress } from "./jobs/wait.js";
+export { isSuccess, isTerminal, isTerminalStage } from "./jobs/parse.js";
+export { parseTimeout } from "./jobs/spec.js";
+export { buildUvRunSpec } from "./uv/run-uv.js";
+export type { InlineScript, UvIo, UvSpec } from "./uv/run-uv.js";
+export { MAX_SHIPPED_BYTES } from "./uv/bootstrap.js";
+export { MAX_EXEC_BYTES } from "./uv/run-uv.js";
+export { readScriptMetadata } from "./uv/pep723.js";
+export type { HfJobsTable, ScriptMetadata } from "./uv/pep723.js";
+export { ScheduledJobBusyError, ScheduledJobs, validateSchedule } from "./scheduled/resource.js";
 export type {
   CreateScheduledJobSpec,
   ScheduledJob,
@@ -56,18 +56,18 @@ export type {
   ScheduledListOptions,
   ScheduledRunSpec,
   ScheduledUvSpec,
-} from "./scheduled.js";
-export { fanOut } from "./fan-out.js";
-export { grid, zip } from "./fan-out-params.js";
-export type { ParamAxes, ParamRow } from "./fan-out-params.js";
-export { lastJsonLine, parseLastJsonLine, NoJsonLineError } from "./fan-out-collect.js";
-export type { LastJsonLineOptions, LogSource } from "./fan-out-collect.js";
-export { formatSummary } from "./fan-out-format.js";
-export type { FormatSummaryOptions } from "./fan-out-format.js";
-export { BudgetExceededError, SweepStoppedError } from "./fan-out-errors.js";
-export { DEFAULT_JOB_TIMEOUT_SECONDS } from "./fan-out-cost.js";
-export type { CostEstimate, ItemEstimate } from "./fan-out-cost.js";
-export { ATTEMPT_LABEL, INDEX_LABEL, SWEEP_LABEL } from "./fan-out-types.js";
+} from "./scheduled/resource.js";
+export { fanOut } from "./fan-out/run.js";
+export { grid, zip } from "./fan-out/params.js";
+export type { ParamAxes, ParamRow } from "./fan-out/params.js";
+export { lastJsonLine, parseLastJsonLine, NoJsonLineError } from "./fan-out/collect.js";
+export type { LastJsonLineOptions, LogSource } from "./fan-out/collect.js";
+export { formatSummary } from "./fan-out/format.js";
+export type { FormatSummaryOptions } from "./fan-out/format.js";
+export { BudgetExceededError, SweepStoppedError } from "./fan-out/errors.js";
+export { DEFAULT_JOB_TIMEOUT_SECONDS } from "./fan-out/cost.js";
+export type { CostEstimate, ItemEstimate } from "./fan-out/cost.js";
+export { ATTEMPT_LABEL, INDEX_LABEL, SWEEP_LABEL } from "./fan-out/types.js";
 export type {
   CollectContext,
   FanOutEvent,
@@ -81,8 +81,8 @@ export type {
   ItemOutcome,
   PlannedItem,
   StopReason,
-} from "./fan-out-types.js";
-export { FLAVOR_NAMES, JOB_STAGES, TERMINAL_STAGES } from "./schemas.js";
+} from "./fan-out/types.js";
+export { FLAVOR_NAMES, JOB_STAGES, TERMINAL_STAGES } from "./wire/schemas.js";
 export { VERSION } from "./version.js";
 export type {
   Arch,

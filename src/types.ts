@@ -3,7 +3,7 @@
  * dates are `Date`, secrets are names, the image is a discriminated union.
  * @module
  */
-import type { FLAVOR_NAMES, JOB_STAGES, TERMINAL_STAGES } from "./schemas.js";
+import type { FLAVOR_NAMES, JOB_STAGES, TERMINAL_STAGES } from "./wire/schemas.js";
 
 /** A stage the service is known to report. */
 export type KnownJobStage = (typeof JOB_STAGES)[number];

@@ -3,7 +3,7 @@
  * dotenv parsing, volumes and labels, exit codes, output modes, sweep substitution.
  */
 import { describe, expect, it } from "vitest";
-import { ApiError, ConnectionError, JobNotFoundError, MissingTokenError, ValidationError, WaitTimeoutError } from "../src/errors.js";
+import { ApiError, ConnectionError, JobNotFoundError, MissingTokenError, ValidationError, WaitTimeoutError } from "../src/core/errors.js";
 import { GLOBAL_OPTIONS, parseCommandArgs, splitArgs } from "../src/cli/args.js";
 import { buildEnvAndSecrets, type EnvContext, parseAssignment, parseDotenv } from "../src/cli/env.js";
 import { EXIT, exitCodeForError, exitCodeForStage, UsageError } from "../src/cli/exit.js";

@@ -18,13 +18,13 @@ import { runCli as dispatch } from "../src/cli/dispatch.js";
 import { EXIT } from "../src/cli/exit.js";
 import { usd } from "../src/cli/output.js";
 import { commandText } from "../src/cli/views.js";
-import { ConnectionError } from "../src/errors.js";
+import { ConnectionError } from "../src/core/errors.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.js";
-import { SweepStoppedError } from "../src/fan-out-errors.js";
-import type { FanOutItemResult, FanOutResult } from "../src/fan-out-types.js";
-import type { ScheduledJob } from "../src/scheduled.js";
+import { SweepStoppedError } from "../src/fan-out/errors.js";
+import type { FanOutItemResult, FanOutResult } from "../src/fan-out/types.js";
+import type { ScheduledJob } from "../src/scheduled/resource.js";
 import type { Job } from "../src/types.js";
-import { BOOTSTRAP_ARGV0, UV_BOOTSTRAP } from "../src/uv-bootstrap.js";
+import { BOOTSTRAP_ARGV0, UV_BOOTSTRAP } from "../src/uv/bootstrap.js";
 import { jsonLines } from "./fixtures/cli/helpers.js";
 
 let emu: Emulator;

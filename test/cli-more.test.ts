@@ -13,7 +13,7 @@ import type { CommandSpec, GroupSpec } from "../src/cli/command.js";
 import { ROOT } from "../src/cli/commands/index.js";
 import { runCli as dispatch } from "../src/cli/dispatch.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.js";
-import type { ScheduledJob } from "../src/scheduled.js";
+import type { ScheduledJob } from "../src/scheduled/resource.js";
 import type { Job } from "../src/types.js";
 import { baseEnv, buildCli, type CliResult, jsonLines, type RunOptions, runCli, spawnCli, until } from "./fixtures/cli/helpers.js";
 

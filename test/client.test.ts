@@ -10,7 +10,7 @@ import { join } from "node:path";
 import nock from "nock";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { JobsClient } from "../src/client.js";
-import { HfJobsError, InternalServerError, MissingTokenError, ValidationError } from "../src/errors.js";
+import { HfJobsError, InternalServerError, MissingTokenError, ValidationError } from "../src/core/errors.js";
 import { VERSION } from "../src/version.js";
 import {
   type Captured,

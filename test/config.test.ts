@@ -8,8 +8,8 @@ import { join } from "node:path";
 import nock from "nock";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { JobsClient } from "../src/client.js";
-import { DEFAULT_ENDPOINT, resolveEndpoint, resolveToken, tokenFilePath } from "../src/config.js";
-import { ValidationError } from "../src/errors.js";
+import { DEFAULT_ENDPOINT, resolveEndpoint, resolveToken, tokenFilePath } from "../src/core/config.js";
+import { ValidationError } from "../src/core/errors.js";
 import { JOB_ID, Recorder, guardNetwork, jobWire, thrown } from "./fixtures/core/helpers.js";
 
 guardNetwork();

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobsClient } from "../src/client.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.js";
-import { ATTEMPT_LABEL, type FanOutEvent, INDEX_LABEL, SWEEP_LABEL } from "../src/fan-out-types.js";
-import { lastJsonLine } from "../src/fan-out-collect.js";
-import { fanOut } from "../src/fan-out.js";
-import { isTerminal } from "../src/parse.js";
+import { ATTEMPT_LABEL, type FanOutEvent, INDEX_LABEL, SWEEP_LABEL } from "../src/fan-out/types.js";
+import { lastJsonLine } from "../src/fan-out/collect.js";
+import { fanOut } from "../src/fan-out/run.js";
+import { isTerminal } from "../src/jobs/parse.js";
 import type { Job, RunSpec } from "../src/types.js";
 
 let emu: Emulator;

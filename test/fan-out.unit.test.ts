@@ -3,13 +3,13 @@
  * the terminal table. No network.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { HfJobsError, JobFailedError, ValidationError } from "../src/errors.js";
-import { NoJsonLineError, lastJsonLine, parseLastJsonLine } from "../src/fan-out-collect.js";
-import { DEFAULT_JOB_TIMEOUT_SECONDS, costOf, estimate, formatUsd } from "../src/fan-out-cost.js";
-import { formatDuration, formatParams, formatSummary } from "../src/fan-out-format.js";
-import { grid, zip } from "../src/fan-out-params.js";
-import { newSweepId } from "../src/fan-out-plan.js";
-import type { FanOutItemResult, FanOutResult } from "../src/fan-out-types.js";
+import { HfJobsError, JobFailedError, ValidationError } from "../src/core/errors.js";
+import { NoJsonLineError, lastJsonLine, parseLastJsonLine } from "../src/fan-out/collect.js";
+import { DEFAULT_JOB_TIMEOUT_SECONDS, costOf, estimate, formatUsd } from "../src/fan-out/cost.js";
+import { formatDuration, formatParams, formatSummary } from "../src/fan-out/format.js";
+import { grid, zip } from "../src/fan-out/params.js";
+import { newSweepId } from "../src/fan-out/plan.js";
+import type { FanOutItemResult, FanOutResult } from "../src/fan-out/types.js";
 import type { Job } from "../src/types.js";
 
 describe("grid", () => {

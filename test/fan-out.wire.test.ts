@@ -6,11 +6,11 @@
  */
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobFailedError, ValidationError } from "../src/errors.js";
-import { BudgetExceededError, SweepStoppedError } from "../src/fan-out-errors.js";
-import { ATTEMPT_LABEL, type FanOutEvent, INDEX_LABEL, SWEEP_LABEL } from "../src/fan-out-types.js";
-import { fanOut } from "../src/fan-out.js";
-import { grid } from "../src/fan-out-params.js";
+import { JobFailedError, ValidationError } from "../src/core/errors.js";
+import { BudgetExceededError, SweepStoppedError } from "../src/fan-out/errors.js";
+import { ATTEMPT_LABEL, type FanOutEvent, INDEX_LABEL, SWEEP_LABEL } from "../src/fan-out/types.js";
+import { fanOut } from "../src/fan-out/run.js";
+import { grid } from "../src/fan-out/params.js";
 import type { RunSpec } from "../src/types.js";
 import { FakeService, NS } from "./fixtures/fan-out/fake-service.js";
 

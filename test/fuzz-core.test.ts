@@ -4,7 +4,7 @@ import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HfJobsError, JobsClient, ValidationError, parseTimeout } from "../src/index.js";
-import { buildRunBody } from "../src/spec.js";
+import { buildRunBody } from "../src/jobs/spec.js";
 import type { RunSpec } from "../src/types.js";
 
 const TOKEN = "hf_FuzzSecretToken0123456789abcdef";

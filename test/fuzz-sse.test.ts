@@ -9,8 +9,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConnectionError, HfJobsError, JobsClient, ValidationError, validateSchedule } from "../src/index.js";
 import type { LogLine, LogsOptions } from "../src/index.js";
-import { buildRunBody } from "../src/spec.js";
-import { type UvIo, type UvSpec, buildUvRunSpec } from "../src/uv.js";
+import { buildRunBody } from "../src/jobs/spec.js";
+import { type UvIo, type UvSpec, buildUvRunSpec } from "../src/uv/run-uv.js";
 
 const TOKEN = "hf_FuzzSseToken0123456789abcdefghijkl";
 const SECRET = "fuzz-sse-secret-value-42";

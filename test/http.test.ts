@@ -19,9 +19,9 @@ import {
   RateLimitError,
   RequestTimeoutError,
   isAbortError,
-} from "../src/errors.js";
-import { errorMessage } from "../src/internal/http.js";
-import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, backoffMs, retryAfterMs } from "../src/internal/retry.js";
+} from "../src/core/errors.js";
+import { errorMessage } from "../src/core/http-errors.js";
+import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, backoffMs, retryAfterMs } from "../src/core/retry.js";
 import type { JobsClient } from "../src/client.js";
 import {
   ENDPOINT,

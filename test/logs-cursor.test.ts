@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { SseEvent } from "../src/internal/sse.js";
-import { ReplayCursor } from "../src/logs.js";
+import type { SseEvent } from "../src/streams/sse.js";
+import { ReplayCursor } from "../src/streams/logs.js";
 
 const STARTED: SseEvent = { data: JSON.stringify({ data: "===== Job started at x =====", timestamp: "2026-05-12T14:00:00Z" }) };
 const ev = (text: string, second: number): SseEvent => ({

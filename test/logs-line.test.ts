@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toLogLine } from "../src/internal/log-line.js";
+import { toLogLine } from "../src/streams/log-line.js";
 
 const plain = (data: string) => {
   const line = toLogLine(data);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { JobNotFoundError } from "../src/index.js";
 import type { MetricSample, MetricsOptions } from "../src/index.js";
-import { toMetricSample } from "../src/metrics.js";
+import { toMetricSample } from "../src/streams/metrics.js";
 import { type TestServer, delay, fixture, jobJson, sendJson, startServer, startSse } from "./fixtures/sse/server.js";
 
 const ID = "6a033fe772518a06598ff618";

@@ -4,8 +4,8 @@
  */
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { BadRequestError, HfJobsError, ResponseValidationError } from "../src/errors.js";
-import { PagedList, nextLink } from "../src/pagination.js";
+import { BadRequestError, HfJobsError, ResponseValidationError } from "../src/core/errors.js";
+import { PagedList, nextLink } from "../src/core/pagination.js";
 import { ENDPOINT, NS, Recorder, TOKEN, guardNetwork, jobWire, makeClient, rejection } from "./fixtures/core/helpers.js";
 
 guardNetwork();

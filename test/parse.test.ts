@@ -5,9 +5,9 @@
  */
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { HfJobsError, ResponseValidationError } from "../src/errors.js";
-import { isSuccess, isTerminal, isTerminalStage, toHardware, toJob } from "../src/parse.js";
-import { HardwareWire, JobWire } from "../src/schemas.js";
+import { HfJobsError, ResponseValidationError } from "../src/core/errors.js";
+import { isSuccess, isTerminal, isTerminalStage, toHardware, toJob } from "../src/jobs/parse.js";
+import { HardwareWire, JobWire } from "../src/wire/schemas.js";
 import type { Job } from "../src/types.js";
 import {
   ENDPOINT,

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../src/errors.js";
-import { extractMetadataBlock, readScriptMetadata, validateHfJobsTable } from "../src/pep723.js";
+import { ValidationError } from "../src/core/errors.js";
+import { extractMetadataBlock, readScriptMetadata, validateHfJobsTable } from "../src/uv/pep723.js";
 
 const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, "fixtures/uv", name), "utf8");
 const script = (...lines: string[]) => `${lines.join("\n")}\n`;

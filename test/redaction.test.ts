@@ -13,8 +13,8 @@ import {
   ConnectionError,
   ResponseValidationError,
   ValidationError,
-} from "../src/errors.js";
-import { redact } from "../src/internal/redact.js";
+} from "../src/core/errors.js";
+import { redact } from "../src/core/redact.js";
 import { ENDPOINT, JOB_ID, JOB_PATH, NS, Recorder, TOKEN, guardNetwork, jobWire, makeClient, rejection } from "./fixtures/core/helpers.js";
 
 guardNetwork();
@@ -160,7 +160,7 @@ describe("the client never shows its token", () => {
     return [
       inspect(client),
       inspect(client, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
-      inspect(client.core, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      inspect(Object.getOwnPropertyNames(client).map((k) => (client as unknown as Record<string, unknown>)[k]), { depth: Number.POSITIVE_INFINITY, showHidden: true }),
       JSON.stringify(client) ?? "",
       String(client),
       `${Object.entries(client)}`,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ScheduledJobWire } from "../src/schemas.js";
-import { toScheduledJob } from "../src/scheduled.js";
+import { ScheduledJobWire } from "../src/wire/schemas.js";
+import { toScheduledJob } from "../src/scheduled/resource.js";
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`./fixtures/scheduled/${name}`, import.meta.url), "utf8"));

@@ -17,11 +17,11 @@ import {
   ScheduledJobs,
   ValidationError,
 } from "../src/index.js";
-import type { JobSpecWire } from "../src/schemas.js";
-import { UV_IMAGE } from "../src/schemas.js";
-import { buildJobSpec, defaultNameFromImage } from "../src/spec.js";
-import { buildUvRunSpec } from "../src/uv.js";
-import { UV_BOOTSTRAP } from "../src/uv-bootstrap.js";
+import type { JobSpecWire } from "../src/wire/schemas.js";
+import { UV_IMAGE } from "../src/wire/schemas.js";
+import { buildJobSpec, defaultNameFromImage } from "../src/jobs/spec.js";
+import { buildUvRunSpec } from "../src/uv/run-uv.js";
+import { UV_BOOTSTRAP } from "../src/uv/bootstrap.js";
 
 const ENDPOINT = "https://hub.test";
 const TOKEN = "hf_scheduledTestToken000000000000";

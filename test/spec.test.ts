@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import type { JobsClient } from "../src/client.js";
-import { HfJobsError, ValidationError } from "../src/errors.js";
+import { HfJobsError, ValidationError } from "../src/core/errors.js";
 import {
   buildJobSpec,
   buildRunBody,
@@ -16,7 +16,7 @@ import {
   parseTimeout,
   sanitizeName,
   validateLabels,
-} from "../src/spec.js";
+} from "../src/jobs/spec.js";
 import type { RunSpec } from "../src/types.js";
 import { ENDPOINT, JOB_ID, countingFetch, fixture, guardNetwork, makeClient, rejection, thrown } from "./fixtures/core/helpers.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readSse } from "../src/internal/sse.js";
+import { readSse } from "../src/streams/sse.js";
 import { delay, fixture } from "./fixtures/sse/server.js";
 
 /** A body the test writes into, chunk by chunk. */

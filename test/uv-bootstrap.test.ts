@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ValidationError } from "../src/errors.js";
-import { buildUvRunSpec } from "../src/uv.js";
+import { ValidationError } from "../src/core/errors.js";
+import { buildUvRunSpec } from "../src/uv/run-uv.js";
 import {
   BOOTSTRAP_ARGV0,
   bootstrapCommand,
@@ -24,7 +24,7 @@ import {
   PAYLOAD_ENV_PREFIX,
   type ShippedFile,
   UV_BOOTSTRAP,
-} from "../src/uv-bootstrap.js";
+} from "../src/uv/bootstrap.js";
 
 /** What the bootstrap needs (sh, base64, printenv, wc, chmod), plus cp for the fake uv. */
 const TOOLS = ["sh", "base64", "printenv", "wc", "chmod", "cp"] as const;

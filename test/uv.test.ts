@@ -3,12 +3,12 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JobsClient } from "../src/client.js";
-import { ValidationError } from "../src/errors.js";
-import { UV_IMAGE } from "../src/schemas.js";
-import { buildRunBody, defaultNameFromScript } from "../src/spec.js";
+import { ValidationError } from "../src/core/errors.js";
+import { UV_IMAGE } from "../src/wire/schemas.js";
+import { buildRunBody, defaultNameFromScript } from "../src/jobs/spec.js";
 import type { RunSpec } from "../src/types.js";
-import { buildUvRunSpec, type UvIo, type UvSpec } from "../src/uv.js";
-import { bootstrapCommand, decodeFilesPayload, MAX_SHIPPED_BYTES, PAYLOAD_ENV_PREFIX } from "../src/uv-bootstrap.js";
+import { buildUvRunSpec, type UvIo, type UvSpec } from "../src/uv/run-uv.js";
+import { bootstrapCommand, decodeFilesPayload, MAX_SHIPPED_BYTES, PAYLOAD_ENV_PREFIX } from "../src/uv/bootstrap.js";
 
 const FIXTURES = resolve(import.meta.dirname, "fixtures/uv");
 const CWD = "/home/me/project";

@@ -5,8 +5,8 @@
  * @module
  */
 import { JobsClient } from "../client.js";
-import { resolveToken } from "../config.js";
-import { redact } from "../internal/redact.js";
+import { resolveToken } from "../core/config.js";
+import { redact } from "../core/redact.js";
 import { flag, type OptionValues, str } from "./args.js";
 import type { EnvContext } from "./env.js";
 import { Output, type OutputMode, outputMode, type TextSink } from "./output.js";

@@ -3,7 +3,7 @@
  * error into one line on stderr (redacted, no stack trace) and an exit code.
  * @module
  */
-import { redact } from "../internal/redact.js";
+import { redact } from "../core/redact.js";
 import { GLOBAL_OPTIONS, parseCommandArgs, splitArgs } from "./args.js";
 import { type CommandSpec, commandHelp, type GroupSpec, groupHelp } from "./command.js";
 import { Context, type GlobalOptions, globalOptions, type Io } from "./context.js";

@@ -14,8 +14,8 @@ import {
   ResponseValidationError,
   ValidationError,
   WaitTimeoutError,
-} from "../errors.js";
-import { BudgetExceededError } from "../fan-out-errors.js";
+} from "../core/errors.js";
+import { BudgetExceededError } from "../fan-out/errors.js";
 import type { Job, JobStage } from "../types.js";
 
 /** Exit codes. */

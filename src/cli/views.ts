@@ -3,7 +3,7 @@
  * @module
  */
 import type { Hardware, Job, JobImage, RunSpec } from "../types.js";
-import { BOOTSTRAP_ARGV0 } from "../uv-bootstrap.js";
+import { BOOTSTRAP_ARGV0 } from "../uv/bootstrap.js";
 import { type Column, type OutputMode, shellJoin, usd, when } from "./output.js";
 
 /** `python:3.12`, or `hf.co/spaces/owner/name` for a Space. */

@@ -1,6 +1,6 @@
 // One job's state: spec, stage history, log file, and its wire (JSON) representation.
 import { EventEmitter } from "node:events";
-import { TERMINAL_STAGES } from "../schemas.js";
+import { TERMINAL_STAGES } from "../wire/schemas.js";
 import type { Entity } from "./identity.js";
 import type { LogFile } from "./log-file.js";
 import type { JobProcess } from "./runner.js";

@@ -1,5 +1,5 @@
 // Routes under /api/jobs: create, list, inspect, cancel, labels, duplicate, logs, metrics, events.
-import { JOB_STAGES } from "../schemas.js";
+import { JOB_STAGES } from "../wire/schemas.js";
 import type { App } from "./app.js";
 import { HttpError, MESSAGES } from "./errors.js";
 import { type RequestContext, readJson, sendJson } from "./http.js";

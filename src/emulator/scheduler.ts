@@ -1,6 +1,6 @@
 // Scheduled jobs: stored specs whose cron schedules (croner, UTC) create ordinary jobs.
 import { Cron } from "croner";
-import { ScheduledJobCreateWire } from "../schemas.js";
+import { ScheduledJobCreateWire } from "../wire/schemas.js";
 import { HttpError, MESSAGES } from "./errors.js";
 import type { Entity, Identity } from "./identity.js";
 import { newObjectId } from "./ids.js";

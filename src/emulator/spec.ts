@@ -1,7 +1,7 @@
 // Validation of incoming job specs and label bodies (zod schemas of src/schemas.ts plus the rules
 // the service documents), and the secret-free view of a spec that responses carry.
 import type { z } from "zod";
-import { JobSpecWire, LabelsBodyWire, type VolumeWire } from "../schemas.js";
+import { JobSpecWire, LabelsBodyWire, type VolumeWire } from "../wire/schemas.js";
 import { HttpError } from "./errors.js";
 import { DEFAULT_FLAVOR, findFlavor } from "./hardware.js";
 

@@ -1,7 +1,7 @@
 // Wire fidelity of the JSON routes, checked with plain fetch against the reference.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { FLAVOR_NAMES, HardwareWire, JobWire, WhoamiWire } from "../../src/schemas.js";
+import { FLAVOR_NAMES, HardwareWire, JobWire, WhoamiWire } from "../../src/wire/schemas.js";
 import { api, createJob, spec, start, waitTerminal } from "./helpers.js";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;

@@ -1,7 +1,7 @@
 // Scheduled jobs: wire shape, CRUD, schedule validation, real cron firing, busy trigger (409).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { JobWire, ScheduledJobWire } from "../../src/schemas.js";
+import { JobWire, ScheduledJobWire } from "../../src/wire/schemas.js";
 import { api, getJob, spec, start, waitFor, waitTerminal } from "./helpers.js";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -1,7 +1,7 @@
 // SSE routes: logs (framing, replay, tail, follow, end behaviour), metrics, events.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { LogEventWire, MetricEventWire } from "../../src/schemas.js";
+import { LogEventWire, MetricEventWire } from "../../src/wire/schemas.js";
 import { StreamReader, api, createJob, dataLines, logMessages, spec, start, waitStage, waitTerminal } from "./helpers.js";
 
 const STARTED = /^===== Job started at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} =====$/;

@@ -5,8 +5,8 @@
  * @module
  */
 import { createInterface } from "node:readline";
-import { isAbortError } from "../../errors.js";
-import { isTerminal } from "../../parse.js";
+import { isAbortError } from "../../core/errors.js";
+import { isTerminal } from "../../jobs/parse.js";
 import type { Job } from "../../types.js";
 import type { Context } from "../context.js";
 import { EXIT, exitCodeForJob } from "../exit.js";

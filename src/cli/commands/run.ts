@@ -3,7 +3,7 @@
  * @module
  */
 import type { RunSpec } from "../../types.js";
-import { buildUvRunSpec, type UvSpec } from "../../uv.js";
+import { buildUvRunSpec, type UvSpec } from "../../uv/run-uv.js";
 import { flag, list, type ParsedArgs, str } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import type { Context } from "../context.js";

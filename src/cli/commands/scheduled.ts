@@ -2,7 +2,7 @@
  * `hf-jobs scheduled ...`: jobs the service runs on a cron schedule (reference §13).
  * @module
  */
-import type { ScheduledJob } from "../../scheduled.js";
+import type { ScheduledJob } from "../../scheduled/resource.js";
 import type { RunSpec } from "../../types.js";
 import { flag, type ParsedArgs } from "../args.js";
 import type { CommandSpec, GroupSpec } from "../command.js";

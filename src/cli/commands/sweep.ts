@@ -4,13 +4,13 @@
  * `{name}` appears in the command or in `-e` values.
  * @module
  */
-import { JobFailedError } from "../../errors.js";
-import { fanOut } from "../../fan-out.js";
-import { SweepStoppedError } from "../../fan-out-errors.js";
-import { formatSummary } from "../../fan-out-format.js";
-import { grid } from "../../fan-out-params.js";
-import type { FanOutEvent, FanOutItemResult, FanOutResult } from "../../fan-out-types.js";
-import { isTerminal } from "../../parse.js";
+import { JobFailedError } from "../../core/errors.js";
+import { fanOut } from "../../fan-out/run.js";
+import { SweepStoppedError } from "../../fan-out/errors.js";
+import { formatSummary } from "../../fan-out/format.js";
+import { grid } from "../../fan-out/params.js";
+import type { FanOutEvent, FanOutItemResult, FanOutResult } from "../../fan-out/types.js";
+import { isTerminal } from "../../jobs/parse.js";
 import type { RunSpec } from "../../types.js";
 import { csv, flag, int, list, type ParsedArgs, str } from "../args.js";
 import type { CommandSpec } from "../command.js";

@@ -2,10 +2,10 @@
  * Commands that watch jobs: `logs`, `wait`, `stats`.
  * @module
  */
-import { WaitTimeoutError } from "../../errors.js";
-import type { MetricSample } from "../../metrics.js";
-import { isTerminal } from "../../parse.js";
-import { parseTimeout } from "../../spec.js";
+import { WaitTimeoutError } from "../../core/errors.js";
+import type { MetricSample } from "../../streams/metrics.js";
+import { isTerminal } from "../../jobs/parse.js";
+import { parseTimeout } from "../../jobs/spec.js";
 import type { Job } from "../../types.js";
 import { flag, int, str } from "../args.js";
 import type { CommandSpec } from "../command.js";

@@ -6,25 +6,9 @@
  */
 import ky, { TimeoutError as KyTimeoutError } from "ky";
 import type { z } from "zod";
-import {
-  AmbiguousCreateError,
-  ApiError,
-  type ApiErrorInit,
-  AuthenticationError,
-  BadRequestError,
-  ConflictError,
-  ConnectionError,
-  InternalServerError,
-  JobNotFoundError,
-  NotFoundError,
-  PermissionDeniedError,
-  RateLimitError,
-  RequestTimeoutError,
-  ResponseValidationError,
-  ValidationError,
-  abortError,
-} from "../errors.js";
-import { ErrorBodyWire } from "../schemas.js";
+import { ResponseValidationError, abortError } from "./errors.js";
+import { checkTimeoutMs } from "./options.js";
+import { BodyTimeoutError, apiErrorFrom, networkErrorFrom, type FailedRequest } from "./http-errors.js";
 import { VERSION } from "../version.js";
 import { linkAbort } from "./abort.js";
 import { redact } from "./redact.js";
@@ -76,8 +60,6 @@ export interface TransportOptions {
 }
 
 const USER_AGENT = `@org/hf-jobs/${VERSION} (node ${process.version})`;
-// Network errors that happen before a byte of the request can have reached the server.
-const NEVER_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ERR_INVALID_URL"]);
 
 export class Transport {
   readonly #options: TransportOptions;
@@ -122,15 +104,34 @@ export class Transport {
     return { value: parsed.data, headers: response.headers, url: response.url };
   }
 
-  /** Sends a request whose response body is not needed. */
-  async empty(request: HttpRequest): Promise<Response> {
-    const response = await this.send(request);
-    await response.body?.cancel().catch(() => {});
-    return response;
+  /**
+   * Like {@link jsonResponse}, for routes whose answer may have no body or another shape
+   * (cancel): the body is still read under the timeout and signal, and `undefined` stands for
+   * "no usable body" instead of a `ResponseValidationError`.
+   */
+  async optionalJson<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S> | undefined> {
+    const { text = "" } = await this.#exchange(request, true);
+    if (text.trim() === "") return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    const parsed = schema.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
   }
 
-  /** Sends a request and returns the successful response with its body unread (streams). */
-  async send(request: HttpRequest): Promise<Response> {
+  /** Sends a request whose response body is not needed; the body is still read under the deadline. */
+  async empty(request: HttpRequest): Promise<void> {
+    await this.#exchange(request, true);
+  }
+
+  /**
+   * Sends a request and returns the successful response with its body unread: for streams only,
+   * whose readers keep the caller's signal and bound their own reads.
+   */
+  async stream(request: HttpRequest): Promise<Response> {
     return (await this.#exchange(request, false)).response;
   }
 
@@ -155,6 +156,7 @@ export class Transport {
       headers["content-type"] = "application/json";
       body = JSON.stringify(request.body);
     }
+    const failed: FailedRequest = { method: request.method, url, create: request.retry === "create", jobUrl: request.jobUrl, secrets };
     for (let attempt = 0; ; attempt++) {
       if (request.signal?.aborted) throw abortError(request.signal);
       this.#options.onRequest?.({ method: request.method, url, attempt });
@@ -178,7 +180,7 @@ export class Transport {
       } catch (error) {
         unlink();
         if (request.signal?.aborted) throw abortError(request.signal);
-        const failure = this.#networkError(error, request, url, secrets);
+        const failure = networkErrorFrom(error, failed, error instanceof KyTimeoutError);
         const retryable = request.retry === "idempotent" || failure.neverSent;
         if (!retryable || attempt >= policy.maxRetries) throw failure.error;
         await sleep(backoffMs(attempt, policy), request.signal);
@@ -192,7 +194,7 @@ export class Transport {
         } catch (error) {
           if (request.signal?.aborted) throw abortError(request.signal);
           // The request reached the server: only an idempotent one may be sent again.
-          const failure = this.#networkError(error, request, url, secrets);
+          const failure = networkErrorFrom(error, failed, error instanceof KyTimeoutError);
           if (request.retry !== "idempotent" || attempt >= policy.maxRetries) throw failure.error;
           await sleep(backoffMs(attempt, policy), request.signal);
           continue;
@@ -208,7 +210,7 @@ export class Transport {
         !request.noRetryStatuses?.includes(response.status) &&
         attempt < policy.maxRetries &&
         (waitMs === undefined || waitMs <= policy.maxRetryAfterMs);
-      if (!canRetry) throw await this.#apiError(response, request, url, secrets, waitMs);
+      if (!canRetry) throw apiErrorFrom(response, await response.text().catch(() => ""), failed, waitMs);
       await response.body?.cancel().catch(() => {});
       await sleep(waitMs ?? backoffMs(attempt, policy), request.signal);
     }
@@ -219,96 +221,6 @@ export class Transport {
     for (const [key, value] of query ?? []) url.searchParams.append(key, value);
     return url.toString();
   }
-
-  #networkError(
-    error: unknown,
-    request: HttpRequest,
-    url: string,
-    secrets: string[],
-  ): { error: Error; neverSent: boolean } {
-    const where = `${request.method} ${redact(url, secrets)}`;
-    if (error instanceof KyTimeoutError || error instanceof BodyTimeoutError) {
-      const hint =
-        request.retry === "create"
-          ? "; the job may have been created: look it up by one of its labels before running it again"
-          : "";
-      return { error: new RequestTimeoutError(`${where} timed out${hint}`), neverSent: false };
-    }
-    const code = errorCode(error);
-    const neverSent = code !== undefined && NEVER_SENT_CODES.has(code);
-    const detail = redact(describe(error), secrets);
-    if (request.retry === "create" && !neverSent) {
-      return {
-        error: new AmbiguousCreateError(
-          `${where} lost its connection (${detail}); the job may have been created: look it up by one of its labels before running it again`,
-        ),
-        neverSent,
-      };
-    }
-    return { error: new ConnectionError(`${where} failed: ${detail}`), neverSent };
-  }
-
-  async #apiError(
-    response: Response,
-    request: HttpRequest,
-    url: string,
-    secrets: string[],
-    waitMs: number | undefined,
-  ): Promise<ApiError> {
-    const text = await response.text().catch(() => "");
-    // Everything that came from the server (or from a `Link` it sent) may echo a secret back.
-    const clean = (value: string | null) => (value === null ? undefined : redact(value, secrets));
-    const init: ApiErrorInit = {
-      status: response.status,
-      method: request.method,
-      url: redact(url, secrets),
-      message: redact(errorMessage(response, text), secrets),
-      code: clean(response.headers.get("x-error-code")),
-      requestId: clean(
-        response.headers.get("x-request-id") ??
-          response.headers.get("x-amzn-trace-id") ??
-          response.headers.get("x-amz-cf-id"),
-      ),
-      retryAfterMs: waitMs,
-    };
-    switch (response.status) {
-      case 400:
-        return new BadRequestError(init);
-      case 401:
-        return new AuthenticationError({ ...init, message: `invalid or expired token (${init.message})` });
-      case 403:
-        return new PermissionDeniedError({
-          ...init,
-          message: `${init.message}; check that the token may manage jobs in this namespace`,
-        });
-      case 404:
-        return request.jobUrl
-          ? new JobNotFoundError({ ...init, message: `job not found; check the job id and the namespace (${init.message})` })
-          : new NotFoundError(init);
-      case 409:
-        return new ConflictError(init);
-      case 429:
-        return new RateLimitError(init);
-      default:
-        return response.status >= 500 ? new InternalServerError(init) : new ApiError(init);
-    }
-  }
-}
-
-/** The longest delay a timer accepts (2^31 - 1 ms, about 24.8 days). */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/** Checks a `timeoutMs`: a number of ms in (0, 2^31 - 1], else a `ValidationError`. */
-export function checkTimeoutMs(value: number, field = "timeoutMs"): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
-    throw new ValidationError(field, `expected a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}`);
-  }
-  return value;
-}
-
-/** The body of a response did not arrive within the request's timeout. */
-class BodyTimeoutError extends Error {
-  override name = "BodyTimeoutError";
 }
 
 /**
@@ -341,53 +253,4 @@ function readText(response: Response, controller: AbortController, ms: number): 
       },
     );
   });
-}
-
-/** The message of an error response, from the places the service puts it (reference §2). */
-export function errorMessage(response: Response, text: string): string {
-  const header = response.headers.get("x-error-message");
-  if (header) return header;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = ErrorBodyWire.safeParse(json);
-  if (parsed.success) {
-    const body = parsed.data;
-    const parts: string[] = [];
-    if (typeof body.error === "string") parts.push(body.error);
-    else if (Array.isArray(body.error)) parts.push(body.error.join("; "));
-    if (body.error_description) parts.push(body.error_description);
-    if (parts.length === 0 && body.errors) {
-      parts.push(...body.errors.map((e) => e.message).filter((m): m is string => typeof m === "string"));
-    }
-    if (parts.length === 0 && body.message) parts.push(body.message);
-    if (parts.length > 0) return parts.join(": ");
-  }
-  const plain = text.trim().slice(0, 500);
-  return plain || response.statusText || "request failed";
-}
-
-function errorCode(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    if (typeof current === "object" && "code" in current && typeof current.code === "string") return current.code;
-    current = typeof current === "object" && "cause" in current ? current.cause : undefined;
-  }
-  return undefined;
-}
-
-function describe(error: unknown): string {
-  const messages: string[] = [];
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    // Not only `Error`s: some fetch implementations reject with plain `{ code, message }` objects.
-    const message = typeof current === "object" ? (current as { message?: unknown }).message : String(current);
-    if (typeof message === "string" && message !== "" && !messages.includes(message)) messages.push(message);
-    current = typeof current === "object" && "cause" in current ? current.cause : undefined;
-  }
-  const code = errorCode(error);
-  const text = messages.join(": ");
-  if (code && !text.includes(code)) return text ? `${text} (${code})` : code;
-  return text || "network error";
 }

@@ -4,8 +4,8 @@
  * @internal
  * @module
  */
-import type { ClientCore } from "./core.js";
-import type { HttpRequest } from "./http.js";
+import type { ClientContext } from "../core/context.js";
+import type { HttpRequest } from "../core/transport.js";
 import {
   AuthenticationError,
   BadRequestError,
@@ -16,7 +16,7 @@ import {
   ResponseValidationError,
   ValidationError,
   isAbortError,
-} from "../errors.js";
+} from "../core/errors.js";
 
 /**
  * Errors that another attempt cannot fix: 400, 401, 403, 404, invalid input and a missing token.
@@ -117,12 +117,12 @@ export function gaveUp(what: string, attempts: number, last: unknown): Connectio
 
 /** Opens one connection of a followed job stream (logs, metrics): typed errors, 404 as job-not-found. */
 export function openJobStream(
-  core: ClientCore,
+  core: ClientContext,
   path: string,
   signal: AbortSignal,
   extra: Pick<HttpRequest, "query" | "noRetryStatuses"> = {},
 ): Promise<Response> {
-  return core.transport.send({
+  return core.transport.stream({
     method: "GET",
     path,
     retry: "idempotent",

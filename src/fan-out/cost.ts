@@ -4,7 +4,7 @@
  * the worst case of a job is its timeout at that rate.
  * @module
  */
-import type { Flavor, Hardware, Job } from "./types.js";
+import type { Flavor, Hardware, Job } from "../types.js";
 
 /** The service's default job timeout (reference §11.2), used when a spec sets none. */
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 30 * 60;

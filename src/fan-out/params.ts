@@ -3,7 +3,7 @@
  * (`zip`) of named value lists. Both return plain arrays, so any array works as `params` too.
  * @module
  */
-import { ValidationError } from "./errors.js";
+import { ValidationError } from "../core/errors.js";
 
 /** Named lists of values, e.g. `{ lr: [1e-4, 3e-4], flavor: ["a10g-small", "l4x1"] }`. */
 export type ParamAxes = Record<string, readonly unknown[]>;

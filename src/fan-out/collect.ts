@@ -3,8 +3,8 @@
  * and the sweep reads it back from the job's logs.
  * @module
  */
-import { HfJobsError } from "./errors.js";
-import type { Job } from "./types.js";
+import { HfJobsError } from "../core/errors.js";
+import type { Job } from "../types.js";
 
 /** Anything with a `logs(ref, options)` snapshot, such as a `JobsClient`. */
 export interface LogSource {

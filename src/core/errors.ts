@@ -3,7 +3,7 @@
  * every message that may carry server text goes through the redactor first.
  * @module
  */
-import type { Job, JobStage } from "./types.js";
+import type { Job, JobStage } from "../types.js";
 
 /** Base class of every error the SDK throws (except the standard `AbortError`). */
 export class HfJobsError extends Error {

@@ -11,14 +11,14 @@
  * `list` pass for a selector).
  * @module
  */
-import type { JobsClient } from "./client.js";
-import { HfJobsError, JobFailedError, JobStalledError, ValidationError, WaitTimeoutError, abortError } from "./errors.js";
-import { linkAbort } from "./internal/abort.js";
-import { ErrorBudget, positive } from "./internal/follow.js";
-import { sleep } from "./internal/sleep.js";
+import type { JobsResource } from "./resource.js";
+import { HfJobsError, JobFailedError, JobStalledError, ValidationError, WaitTimeoutError, abortError } from "../core/errors.js";
+import { linkAbort } from "../core/abort.js";
+import { ErrorBudget, positive } from "../streams/engine.js";
+import { sleep } from "../core/sleep.js";
 import { isSuccess, isTerminal } from "./parse.js";
 import { parseJobRef } from "./spec.js";
-import type { Job, JobStage } from "./types.js";
+import type { Job, JobStage } from "../types.js";
 
 /** Options of {@link JobsClient.wait}. */
 export interface WaitOptions {
@@ -80,7 +80,7 @@ export interface WaitAllOptions extends WaitOptions {
 export type JobGroup = readonly string[] | JobSelector;
 
 /** Waits for one job; see {@link JobsClient.wait}. Resolves with the job in the awaited stage. */
-export async function waitForJob(client: JobsClient, ref: string, options: WaitOptions = {}): Promise<Job> {
+export async function waitForJob(client: JobsResource, ref: string, options: WaitOptions = {}): Promise<Job> {
   if (typeof ref !== "string") throw new ValidationError("job", "expected a job id or namespace/jobId");
   const [job] = await poll(client, [ref], options, "any");
   return job as Job;
@@ -91,7 +91,7 @@ export async function waitForJob(client: JobsClient, ref: string, options: WaitO
  * Resolves with the final jobs: in input order for ids (one entry per id given), in the order of
  * the last `list` pass (newest first) for a selector, `[]` if the selector matches no job.
  */
-export function waitAll(client: JobsClient, group: JobGroup, options: WaitAllOptions = {}): Promise<Job[]> {
+export function waitAll(client: JobsResource, group: JobGroup, options: WaitAllOptions = {}): Promise<Job[]> {
   return poll(client, group, options, "all");
 }
 
@@ -99,7 +99,7 @@ export function waitAll(client: JobsClient, group: JobGroup, options: WaitAllOpt
  * Waits until one job of the group is in the awaited stage and resolves with it (the first in
  * the group's order when several get there in the same tick); see {@link JobsClient.waitAny}.
  */
-export async function waitAny(client: JobsClient, group: JobGroup, options: WaitAllOptions = {}): Promise<Job> {
+export async function waitAny(client: JobsResource, group: JobGroup, options: WaitAllOptions = {}): Promise<Job> {
   const [job] = await poll(client, group, options, "any");
   return job as Job;
 }
@@ -118,7 +118,7 @@ interface Entry {
 // The reason the wait's own controller aborts when its deadline passes.
 const TIMED_OUT = Symbol("timed out");
 
-async function poll(client: JobsClient, group: JobGroup, options: WaitAllOptions, mode: "all" | "any"): Promise<Job[]> {
+async function poll(client: JobsResource, group: JobGroup, options: WaitAllOptions, mode: "all" | "any"): Promise<Job[]> {
   const settings = check(options);
   const selector = isSelector(group) ? group : undefined;
   const refs = selector ? [] : (group as readonly string[]);
@@ -140,7 +140,7 @@ async function poll(client: JobsClient, group: JobGroup, options: WaitAllOptions
   try {
     if (!selector) {
       for (const ref of refs) {
-        const { namespace, id } = await client.core.ref(ref, options.namespace, signal);
+        const { namespace, id } = await client.context.ref(ref, options.namespace, signal);
         const key = `${namespace}/${id}`;
         order.push(key);
         if (!entries.has(key)) entries.set(key, { key, done: false, budget: new ErrorBudget() });
@@ -266,7 +266,7 @@ function isSelector(group: JobGroup): group is JobSelector {
 
 /** One `list` pass for the whole group; `undefined` when it failed transiently. */
 async function listTick(
-  client: JobsClient,
+  client: JobsResource,
   selector: JobSelector,
   signal: AbortSignal,
   budget: ErrorBudget,
@@ -283,7 +283,7 @@ async function listTick(
 
 /** Inspects the pending jobs, at most `concurrency` at a time; skips the ones that failed transiently. */
 async function inspectTick(
-  client: JobsClient,
+  client: JobsResource,
   pending: Entry[],
   concurrency: number,
   signal: AbortSignal,
@@ -311,7 +311,7 @@ async function inspectTick(
 }
 
 /** Throws a `JobStalledError` for the first job in `SCHEDULING` for too long (cancelling it if asked). */
-async function checkStalls(client: JobsClient, entries: Map<string, Entry>, settings: Settings, signal: AbortSignal): Promise<void> {
+async function checkStalls(client: JobsResource, entries: Map<string, Entry>, settings: Settings, signal: AbortSignal): Promise<void> {
   if (settings.maxSchedulingMs === undefined) return;
   const now = Date.now();
   for (const entry of entries.values()) {

@@ -2,10 +2,10 @@
  * Pure conversions from the wire format to the types users see.
  * @module
  */
-import { TERMINAL_STAGES } from "./schemas.js";
+import { TERMINAL_STAGES } from "../wire/schemas.js";
 import type { z } from "zod";
-import type { EntityWire, HardwareWire, JobWire, VolumeResponseWire, WhoamiWire } from "./schemas.js";
-import type { Entity, Hardware, Job, JobStage, TerminalJobStage, Volume, WhoAmI } from "./types.js";
+import type { EntityWire, HardwareWire, JobWire, VolumeResponseWire, WhoamiWire } from "../wire/schemas.js";
+import type { Entity, Hardware, Job, JobStage, TerminalJobStage, Volume, WhoAmI } from "../types.js";
 
 /** Parses an ISO date; missing or invalid gives undefined. @internal */
 export function date(value: string | null | undefined): Date | undefined {

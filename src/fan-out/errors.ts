@@ -2,10 +2,10 @@
  * Errors specific to {@link fanOut}.
  * @module
  */
-import { HfJobsError } from "./errors.js";
-import type { CostEstimate } from "./fan-out-cost.js";
-import { formatUsd } from "./fan-out-cost.js";
-import type { StopReason } from "./fan-out-types.js";
+import { HfJobsError } from "../core/errors.js";
+import type { CostEstimate } from "./cost.js";
+import { formatUsd } from "./cost.js";
+import type { StopReason } from "./types.js";
 
 /** A sweep's worst-case cost is over `maxCostUsd`: nothing was launched. */
 export class BudgetExceededError extends HfJobsError {

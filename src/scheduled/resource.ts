@@ -5,14 +5,15 @@
  * @module
  */
 import { z } from "zod";
-import type { JobRequestOptions, JobsClient } from "./client.js";
-import { type ApiError, ConflictError, ResponseValidationError, ValidationError } from "./errors.js";
-import { PagedList, nextLink } from "./pagination.js";
-import { date, defined, entity, toSecretNames, toVolumes } from "./parse.js";
-import { JobWire, type ScheduledJobCreateWire, ScheduledJobWire } from "./schemas.js";
-import { buildJobSpec, parseJobRef, validateLabels } from "./spec.js";
-import type { Arch, Entity, Flavor, Job, JobSpecInput, RequestOptions, RunSpec, Volume } from "./types.js";
-import { type UvSpec, buildUvRunSpec } from "./uv.js";
+import type { ClientContext } from "../core/context.js";
+import type { JobRequestOptions } from "../jobs/resource.js";
+import { type ApiError, ConflictError, ValidationError } from "../core/errors.js";
+import { PagedList, nextLink } from "../core/pagination.js";
+import { date, defined, entity, toSecretNames, toVolumes } from "../jobs/parse.js";
+import { JobWire, type ScheduledJobCreateWire, ScheduledJobWire } from "../wire/schemas.js";
+import { buildJobSpec, parseJobRef, validateLabels } from "../jobs/spec.js";
+import type { Arch, Entity, Flavor, Job, JobSpecInput, RequestOptions, RunSpec, Volume } from "../types.js";
+import { type UvSpec, buildUvRunSpec } from "../uv/run-uv.js";
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -387,12 +388,12 @@ const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * References are a scheduled-job id or `namespace/id`. A 404 throws a `JobNotFoundError`.
  */
 export class ScheduledJobs {
-  readonly #client: JobsClient;
+  readonly #ctx: ClientContext;
 
   /** @internal Use `client.scheduled`. */
-  constructor(client: JobsClient) {
+  constructor(context: ClientContext) {
     // Only stored: the client may still be under construction.
-    this.#client = client;
+    this.#ctx = context;
   }
 
   /**
@@ -413,7 +414,7 @@ export class ScheduledJobs {
     if (spec.namespace !== undefined && jobNamespace !== undefined && spec.namespace !== jobNamespace) {
       throw new ValidationError("namespace", `"${spec.namespace}" differs from job.namespace "${jobNamespace}"; keep one`);
     }
-    const core = this.#client.core;
+    const core = this.#ctx;
     const namespace = await core.namespace(spec.namespace ?? jobNamespace, options.signal);
     const wire = await core.transport.json(
       {
@@ -435,20 +436,21 @@ export class ScheduledJobs {
    * client does not paginate); a `Link: rel="next"` header is followed anyway, should one appear.
    */
   async list(options: ScheduledListOptions = {}): Promise<ScheduledJob[]> {
-    const core = this.#client.core;
+    const core = this.#ctx;
     const namespace = await core.namespace(options.namespace, options.signal);
     const pages = new PagedList<ScheduledJob>(async (url) => {
-      const response = await core.transport.send({
-        method: "GET",
-        path: url ?? scheduledPath(namespace),
-        retry: "idempotent",
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
-      });
-      const next = nextLink(response.headers.get("link"));
-      const parsed = ScheduledJobListWire.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success) throw new ResponseValidationError(`GET ${response.url}: unexpected scheduled job list`);
-      return { items: parsed.data.map((wire) => toScheduledJob(wire, namespace)), next };
+      const { value, headers } = await core.transport.jsonResponse(
+        {
+          method: "GET",
+          path: url ?? scheduledPath(namespace),
+          retry: "idempotent",
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+        },
+        ScheduledJobListWire,
+      );
+      const next = nextLink(headers.get("link"));
+      return { items: value.map((wire) => toScheduledJob(wire, namespace)), next };
     });
     return pages.toArray();
   }
@@ -456,7 +458,7 @@ export class ScheduledJobs {
   /** Fetches a scheduled job by id or `namespace/id`. */
   async inspect(ref: string, options: JobRequestOptions = {}): Promise<ScheduledJob> {
     const target = await this.#ref(ref, options);
-    const wire = await this.#client.core.transport.json(
+    const wire = await this.#ctx.transport.json(
       { method: "GET", path: scheduledPath(target.namespace, target.id), retry: "idempotent", jobUrl: true, ...pick(options) },
       ScheduledJobWire,
     );
@@ -485,7 +487,7 @@ export class ScheduledJobs {
    */
   async trigger(ref: string, options: JobRequestOptions = {}): Promise<Job> {
     const target = await this.#ref(ref, options);
-    const core = this.#client.core;
+    const core = this.#ctx;
     try {
       const wire = await core.transport.json(
         { method: "POST", path: scheduledPath(target.namespace, target.id, "/run"), retry: "create", jobUrl: true, ...pick(options) },
@@ -502,7 +504,7 @@ export class ScheduledJobs {
   async setLabels(ref: string, labels: Record<string, string>, options: JobRequestOptions = {}): Promise<ScheduledJob> {
     const checked = validateLabels(labels);
     const target = await this.#ref(ref, options);
-    const wire = await this.#client.core.transport.json(
+    const wire = await this.#ctx.transport.json(
       {
         method: "PUT",
         path: scheduledPath(target.namespace, target.id, "/labels"),
@@ -518,7 +520,7 @@ export class ScheduledJobs {
 
   async #action(method: "POST" | "DELETE", ref: string, suffix: string, options: JobRequestOptions): Promise<void> {
     const target = await this.#ref(ref, options);
-    await this.#client.core.transport.empty({
+    await this.#ctx.transport.empty({
       method,
       path: scheduledPath(target.namespace, target.id, suffix),
       retry: "idempotent",
@@ -529,7 +531,7 @@ export class ScheduledJobs {
 
   async #ref(ref: string, options: JobRequestOptions): Promise<{ namespace: string; id: string }> {
     const parsed = parseJobRef(ref, "scheduledJob");
-    const namespace = parsed.namespace ?? (await this.#client.core.namespace(options.namespace, options.signal));
+    const namespace = parsed.namespace ?? (await this.#ctx.namespace(options.namespace, options.signal));
     return { namespace, id: parsed.id };
   }
 }

@@ -2,9 +2,9 @@
  * Public types of {@link fanOut}: options, per-item results, the summary and progress events.
  * @module
  */
-import type { CostEstimate } from "./fan-out-cost.js";
-import type { Job, JobStage, RunSpec } from "./types.js";
-import type { UvSpec } from "./uv.js";
+import type { CostEstimate } from "./cost.js";
+import type { Job, JobStage, RunSpec } from "../types.js";
+import type { UvSpec } from "../uv/run-uv.js";
 
 /** Label holding the sweep id on every job of a sweep. */
 export const SWEEP_LABEL = "hf-jobs-sweep";

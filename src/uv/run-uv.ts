@@ -7,11 +7,11 @@
  */
 import { readFile as fsReadFile, stat as fsStat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { ValidationError } from "./errors.js";
+import { ValidationError } from "../core/errors.js";
 import { type HfJobsTable, readScriptMetadata } from "./pep723.js";
-import { UV_IMAGE } from "./schemas.js";
-import { defaultNameFromScript } from "./spec.js";
-import type { JobSpecInput, RunSpec } from "./types.js";
+import { UV_IMAGE } from "../wire/schemas.js";
+import { defaultNameFromScript } from "../jobs/spec.js";
+import type { JobSpecInput, RunSpec } from "../types.js";
 import {
   bootstrapCommand,
   encodeFilesPayload,
@@ -20,7 +20,7 @@ import {
   PAYLOAD_ENV_PREFIX,
   type ShippedFile,
   shippedNameProblem,
-} from "./uv-bootstrap.js";
+} from "./bootstrap.js";
 
 /** Inline script code, shipped as a file. */
 export interface InlineScript {

@@ -6,9 +6,9 @@
  * @internal
  * @module
  */
-import { abortError } from "../errors.js";
+import { abortError } from "../core/errors.js";
 import type { Job } from "../types.js";
-import { linkAbort } from "./abort.js";
+import { linkAbort } from "../core/abort.js";
 
 /** Produces the batches; `stop` aborts on `close()`, `break` or the caller's signal. */
 export type Producer<T> = (stream: BatchStream<T>, stop: AbortSignal) => AsyncGenerator<T[], void, undefined>;

@@ -4,9 +4,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { ValidationError } from "./errors.js";
-import type { JobSpecWire, VolumeWire } from "./schemas.js";
-import type { JobSpecInput, RunSpec } from "./types.js";
+import { ValidationError } from "../core/errors.js";
+import type { JobSpecWire, VolumeWire } from "../wire/schemas.js";
+import type { JobSpecInput, RunSpec } from "../types.js";
 
 const SPACE_PREFIXES = ["https://huggingface.co/spaces/", "https://hf.co/spaces/", "huggingface.co/spaces/", "hf.co/spaces/"];
 const NAME_RE = /^[A-Za-z0-9._-]+$/;

@@ -5,11 +5,11 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { ValidationError } from "./errors.js";
-import { ATTEMPT_LABEL, type FanOutOptions, type FanOutSpec, INDEX_LABEL, type PlannedItem, SWEEP_LABEL } from "./fan-out-types.js";
-import { buildRunBody, parseTimeout } from "./spec.js";
-import type { RunSpec } from "./types.js";
-import { buildUvRunSpec, type UvSpec } from "./uv.js";
+import { ValidationError } from "../core/errors.js";
+import { ATTEMPT_LABEL, type FanOutOptions, type FanOutSpec, INDEX_LABEL, type PlannedItem, SWEEP_LABEL } from "./types.js";
+import { buildRunBody, parseTimeout } from "../jobs/spec.js";
+import type { RunSpec } from "../types.js";
+import { buildUvRunSpec, type UvSpec } from "../uv/run-uv.js";
 
 const LABEL_VALUE_RE = /^[A-Za-z0-9._-]{1,100}$/;
 const RESERVED_LABELS = [SWEEP_LABEL, INDEX_LABEL, ATTEMPT_LABEL];

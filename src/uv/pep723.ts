@@ -5,9 +5,9 @@
  * @module
  */
 import { parse, TomlError } from "smol-toml";
-import { ValidationError } from "./errors.js";
-import { parseTimeout } from "./spec.js";
-import type { Volume } from "./types.js";
+import { ValidationError } from "../core/errors.js";
+import { parseTimeout } from "../jobs/spec.js";
+import type { Volume } from "../types.js";
 
 /** Job defaults from a script's `[tool.hf-jobs]` table. Explicit run options win over them. */
 export interface HfJobsTable {

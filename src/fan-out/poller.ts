@@ -5,12 +5,12 @@
  * @internal
  * @module
  */
-import type { JobsClient } from "./client.js";
-import { JobNotFoundError, isAbortError } from "./errors.js";
-import { SWEEP_LABEL } from "./fan-out-types.js";
-import { sleep } from "./internal/sleep.js";
-import { isTerminal } from "./parse.js";
-import type { Job, JobStage } from "./types.js";
+import type { JobsClient } from "../client.js";
+import { JobNotFoundError, isAbortError } from "../core/errors.js";
+import { SWEEP_LABEL } from "./types.js";
+import { sleep } from "../core/sleep.js";
+import { isTerminal } from "../jobs/parse.js";
+import type { Job, JobStage } from "../types.js";
 
 /** How a wait ended: the job reached a terminal stage, or the sweep stopped waiting for it. */
 export type Settlement =

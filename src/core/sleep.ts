@@ -3,7 +3,7 @@
  * @internal
  * @module
  */
-import { abortError } from "../errors.js";
+import { abortError } from "./errors.js";
 
 /** Resolves after `ms`, or rejects with an `AbortError` as soon as `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -2,9 +2,9 @@
  * Plain-text rendering of a sweep for a terminal: a totals line and an aligned table.
  * @module
  */
-import { JobFailedError } from "./errors.js";
-import { formatUsd } from "./fan-out-cost.js";
-import type { FanOutItemResult, FanOutResult } from "./fan-out-types.js";
+import { JobFailedError } from "../core/errors.js";
+import { formatUsd } from "./cost.js";
+import type { FanOutItemResult, FanOutResult } from "./types.js";
 
 /** Options of {@link formatSummary}. */
 export interface FormatSummaryOptions {

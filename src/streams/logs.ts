@@ -9,10 +9,10 @@
  * lines already delivered are skipped by counting events.
  * @module
  */
-import type { JobsClient } from "./client.js";
-import { ValidationError } from "./errors.js";
-import { BatchStream } from "./internal/batch-stream.js";
-import { type LogLine, toLogLine } from "./internal/log-line.js";
+import type { JobsResource } from "../jobs/resource.js";
+import { ValidationError } from "../core/errors.js";
+import { BatchStream } from "./batch-stream.js";
+import { type LogLine, toLogLine } from "./log-line.js";
 import {
   type ReconnectOptions,
   type ReconnectPolicy,
@@ -23,16 +23,16 @@ import {
   positive,
   reconnectDelayMs,
   reconnectPolicy,
-} from "./internal/follow.js";
-import { linkAbort } from "./internal/abort.js";
-import { sleep } from "./internal/sleep.js";
-import { type SseEnd, type SseEvent, readSse } from "./internal/sse.js";
-import { isTerminal } from "./parse.js";
-import { parseJobRef } from "./spec.js";
-import type { Job } from "./types.js";
+} from "./engine.js";
+import { linkAbort } from "../core/abort.js";
+import { sleep } from "../core/sleep.js";
+import { type SseEnd, type SseEvent, readSse } from "./sse.js";
+import { isTerminal } from "../jobs/parse.js";
+import { parseJobRef } from "../jobs/spec.js";
+import type { Job } from "../types.js";
 
-export type { ReconnectOptions } from "./internal/follow.js";
-export type { LogLine } from "./internal/log-line.js";
+export type { ReconnectOptions } from "./engine.js";
+export type { LogLine } from "./log-line.js";
 
 /** Options of {@link JobsClient.logs}. */
 export interface LogsOptions {
@@ -88,7 +88,7 @@ interface Settings {
 }
 
 /** Streams the log of a job; see {@link JobsClient.logs}. Invalid options throw at once. */
-export function streamLogs(client: JobsClient, ref: string, options: LogsOptions = {}): LogStream {
+export function streamLogs(client: JobsResource, ref: string, options: LogsOptions = {}): LogStream {
   parseJobRef(ref); // a bad reference throws here, not at the first `next()`
   const tail = options.tail;
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
@@ -116,13 +116,13 @@ type Outcome = SseEnd | "error" | "done";
  * of lines per network chunk.
  */
 async function* produce(
-  client: JobsClient,
+  client: JobsResource,
   refText: string,
   s: Settings,
   stream: BatchStream<LogLine>,
   stop: AbortSignal,
 ): AsyncGenerator<LogLine[], void, undefined> {
-  const core = client.core;
+  const core = client.context;
   const ref = await core.ref(refText, s.namespace, stop);
   const path = core.jobPath(ref, "/logs");
   const cursor = new ReplayCursor(s.tail);

@@ -13,7 +13,7 @@
  * @module
  */
 import pLimit, { type LimitFunction } from "p-limit";
-import type { JobsClient } from "./client.js";
+import type { JobsClient } from "../client.js";
 import {
   ConnectionError,
   InternalServerError,
@@ -23,7 +23,7 @@ import {
   ResponseValidationError,
   ValidationError,
   isAbortError,
-} from "./errors.js";
+} from "../core/errors.js";
 import {
   DEFAULT_JOB_TIMEOUT_SECONDS,
   type PriceTable,
@@ -33,9 +33,9 @@ import {
   ratePerMinute,
   runningSecsOf,
   withinBudget,
-} from "./fan-out-cost.js";
-import { BudgetExceededError, SweepStoppedError } from "./fan-out-errors.js";
-import { formatSummary } from "./fan-out-format.js";
+} from "./cost.js";
+import { BudgetExceededError, SweepStoppedError } from "./errors.js";
+import { formatSummary } from "./format.js";
 import {
   type ResolvedOptions,
   attemptLabels,
@@ -44,8 +44,8 @@ import {
   resolveOptions,
   specExposesPorts,
   withAttempt,
-} from "./fan-out-plan.js";
-import { type Settlement, SweepPoller } from "./fan-out-poller.js";
+} from "./plan.js";
+import { type Settlement, SweepPoller } from "./poller.js";
 import {
   ATTEMPT_LABEL,
   type FanOutEvent,
@@ -59,11 +59,11 @@ import {
   type PlannedItem,
   SWEEP_LABEL,
   type StopReason,
-} from "./fan-out-types.js";
-import { backoffMs } from "./internal/retry.js";
-import { sleep } from "./internal/sleep.js";
-import { isTerminal } from "./parse.js";
-import type { Job, RunSpec } from "./types.js";
+} from "./types.js";
+import { backoffMs } from "../core/retry.js";
+import { sleep } from "../core/sleep.js";
+import { isTerminal } from "../jobs/parse.js";
+import type { Job, RunSpec } from "../types.js";
 
 /** Consecutive failed status passes after which the sweep gives up waiting. */
 const MAX_POLL_FAILURES = 10;

@@ -6,9 +6,9 @@
  * that from a 500, from a closed or dead connection, or from a check after a silent spell.
  * @module
  */
-import type { JobsClient } from "./client.js";
-import { InternalServerError } from "./errors.js";
-import { BatchStream } from "./internal/batch-stream.js";
+import type { JobsResource } from "../jobs/resource.js";
+import { InternalServerError } from "../core/errors.js";
+import { BatchStream } from "./batch-stream.js";
 import {
   type ReconnectOptions,
   ErrorBudget,
@@ -18,14 +18,14 @@ import {
   positive,
   reconnectDelayMs,
   reconnectPolicy,
-} from "./internal/follow.js";
-import { linkAbort } from "./internal/abort.js";
-import { sleep } from "./internal/sleep.js";
-import { type SseEvent, readSse } from "./internal/sse.js";
-import { isTerminal } from "./parse.js";
-import { MetricEventWire } from "./schemas.js";
-import { parseJobRef } from "./spec.js";
-import type { Job } from "./types.js";
+} from "./engine.js";
+import { linkAbort } from "../core/abort.js";
+import { sleep } from "../core/sleep.js";
+import { type SseEvent, readSse } from "./sse.js";
+import { isTerminal } from "../jobs/parse.js";
+import { MetricEventWire } from "../wire/schemas.js";
+import { parseJobRef } from "../jobs/spec.js";
+import type { Job } from "../types.js";
 
 /** Usage of one GPU. */
 export interface GpuSample {
@@ -90,7 +90,7 @@ export interface MetricStream extends AsyncIterable<MetricSample> {
 }
 
 /** Streams the metrics of a job; see {@link JobsClient.metrics}. Invalid options throw at once. */
-export function streamMetrics(client: JobsClient, ref: string, options: MetricsOptions = {}): MetricStream {
+export function streamMetrics(client: JobsResource, ref: string, options: MetricsOptions = {}): MetricStream {
   parseJobRef(ref);
   const settings = {
     namespace: options.namespace,
@@ -99,7 +99,7 @@ export function streamMetrics(client: JobsClient, ref: string, options: MetricsO
     reconnect: reconnectPolicy(options.reconnect),
   };
   return new BatchStream<MetricSample>(async function* (stream, stop) {
-    const core = client.core;
+    const core = client.context;
     const job = await core.ref(ref, settings.namespace, stop);
     const path = core.jobPath(job, "/metrics");
     // Terminal → the final job; transient failure → undefined (the caller carries on).

@@ -15,7 +15,7 @@
  * `printenv` and `read`, and the uv arguments are the positional parameters.
  * @module
  */
-import { ValidationError } from "./errors.js";
+import { ValidationError } from "../core/errors.js";
 
 /** Name of the manifest variable; chunk variables add `_<n>`. Reserved: user env may not use it. */
 export const PAYLOAD_ENV_PREFIX = "HF_JOBS_FILES";

@@ -1,0 +1,163 @@
+/**
+ * The client context: what every resource and feature needs from a client (the transport, the
+ * endpoint, the namespace and job-reference resolution, one shared `whoami`). Built once per
+ * `JobsClient` from its options; resources and features receive it, never the facade.
+ * @internal
+ * @module
+ */
+import { WhoamiWire, type JobWire } from "../wire/schemas.js";
+import { parseJobRef } from "../jobs/spec.js";
+import { toJob, toWhoAmI } from "../jobs/parse.js";
+import type { Job, WhoAmI } from "../types.js";
+import { abortError, MissingTokenError } from "./errors.js";
+import { resolveEndpoint, resolveToken } from "./config.js";
+import { Transport } from "./transport.js";
+import { checkTimeoutMs } from "./options.js";
+import { redact } from "./redact.js";
+import { DEFAULT_RETRY_POLICY } from "./retry.js";
+
+/** Options of {@link JobsClient}. Every one has a default; `new JobsClient()` works with `HF_TOKEN` set. */
+export interface JobsClientOptions {
+  /** Access token; default `HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, then the token file. */
+  token?: string;
+  /** Service URL; default `HF_ENDPOINT`, else `https://huggingface.co`. */
+  endpoint?: string;
+  /** Default namespace (user or organisation); default the token owner's name (`whoami-v2`). */
+  namespace?: string;
+  /** Per-request timeout in ms (headers and body), above 0 and at most 2^31 - 1; default 60 000. */
+  timeoutMs?: number;
+  /** Retries of requests that are safe to repeat; default 2. Job-creating requests are never repeated. */
+  maxRetries?: number;
+  /** Fine-tuning of the backoff (first delay, cap, longest `Retry-After` honoured), in ms. */
+  retryDelays?: {
+    /** First backoff, doubled on each retry; default 500 ms. */
+    baseMs?: number;
+    /** Cap of one backoff; default 8000 ms. */
+    maxMs?: number;
+    /** A `Retry-After` longer than this is not waited for (the error is thrown); default 60 000 ms. */
+    maxRetryAfterMs?: number;
+  };
+  /** A `fetch` implementation to use instead of the global one (proxies, tests). */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Receives one line per HTTP attempt (method and URL, never the token). `true` prints to
+   * stderr; the `DEBUG=hf-jobs` environment variable does the same.
+   */
+  debug?: boolean | ((line: string) => void);
+}
+
+/** A resolved job reference. */
+export interface JobRef {
+  namespace: string;
+  id: string;
+}
+
+export class ClientContext {
+  readonly transport: Transport;
+  readonly #defaultNamespace?: string;
+  #whoami?: Promise<WhoAmI>;
+
+  constructor(transport: Transport, namespace?: string) {
+    this.transport = transport;
+    this.#defaultNamespace = namespace;
+  }
+
+  get endpoint(): string {
+    return this.transport.endpoint;
+  }
+
+  /**
+   * `whoami-v2`, fetched once per client: concurrent callers share one request, and a failure is
+   * forgotten so that the next call tries again.
+   */
+  whoami(signal?: AbortSignal): Promise<WhoAmI> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (!this.#whoami) {
+      const pending = this.transport
+        .json({ method: "GET", path: "/api/whoami-v2", retry: "idempotent" }, WhoamiWire)
+        .then(toWhoAmI);
+      pending.catch(() => {
+        if (this.#whoami === pending) this.#whoami = undefined;
+      });
+      this.#whoami = pending;
+    }
+    return signal ? raceAbort(this.#whoami, signal) : this.#whoami;
+  }
+
+  /** The namespace of a call: the call's, else the client's, else the token owner's name. */
+  async namespace(explicit?: string, signal?: AbortSignal): Promise<string> {
+    const ns = explicit ?? this.#defaultNamespace;
+    if (ns) return ns;
+    return (await this.whoami(signal)).name;
+  }
+
+  /** Resolves `id` or `namespace/id` (a namespace in the reference wins over the option). */
+  async ref(ref: string, namespace?: string, signal?: AbortSignal): Promise<JobRef> {
+    const parsed = parseJobRef(ref);
+    return { id: parsed.id, namespace: parsed.namespace ?? (await this.namespace(namespace, signal)) };
+  }
+
+  /** `/api/jobs/{ns}/{id}` plus an optional suffix. */
+  jobPath(ref: JobRef, suffix = ""): string {
+    return `/api/jobs/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(ref.id)}${suffix}`;
+  }
+
+  toJob(wire: JobWire, namespace: string): Job {
+    return toJob(wire, this.endpoint, namespace);
+  }
+}
+
+/** Lets one caller stop waiting for a shared promise without cancelling it for the others. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Builds the context of a client from its options: endpoint, token, transport, namespace. */
+export function createContext(options: JobsClientOptions): ClientContext {
+  const endpoint = resolveEndpoint(options.endpoint);
+    let token: Promise<string | undefined> | undefined;
+    const getToken = async () => {
+      token ??= resolveToken(options.token);
+      const value = await token;
+      if (!value) throw new MissingTokenError();
+      return value;
+    };
+    const debug = debugSink(options.debug);
+    const transport = new Transport({
+      endpoint: endpoint,
+      token: getToken,
+      timeoutMs: options.timeoutMs === undefined ? 60_000 : checkTimeoutMs(options.timeoutMs),
+      retry: {
+        maxRetries: options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries,
+        baseDelayMs: options.retryDelays?.baseMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
+        maxDelayMs: options.retryDelays?.maxMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
+        maxRetryAfterMs: options.retryDelays?.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs,
+      },
+      fetch: options.fetch,
+      onRequest: debug
+        ? ({ method, url, attempt }) => debug(redact(`hf-jobs ${method} ${url}${attempt > 0 ? ` (retry ${attempt})` : ""}`))
+        : undefined,
+    });
+  return new ClientContext(transport, options.namespace);
+}
+
+function debugSink(option: JobsClientOptions["debug"]): ((line: string) => void) | undefined {
+  if (typeof option === "function") return option;
+  const fromEnv = (process.env.DEBUG ?? "").split(",").some((v) => v.trim() === "hf-jobs" || v.trim() === "hf-jobs:*");
+  if (option === true || (option === undefined && fromEnv)) return (line) => process.stderr.write(`${line}\n`);
+  return undefined;
+}
