@@ -42,11 +42,11 @@ export { isSuccess, isTerminal, isTerminalStage } from "./jobs/parse.js";
 export { parseTimeout } from "./jobs/spec.js";
 export { buildUvRunSpec } from "./uv/run-uv.js";
 export type { InlineScript, UvIo, UvSpec } from "./uv/run-uv.js";
-export { MAX_SHIPPED_BYTES } from "./uv/bootstrap.js";
-export { MAX_EXEC_BYTES } from "./uv/run-uv.js";
+export { MAX_EXEC_BYTES, MAX_SHIPPED_BYTES } from "./uv/limits.js";
 export { readScriptMetadata } from "./uv/pep723.js";
 export type { HfJobsTable, ScriptMetadata } from "./uv/pep723.js";
-export { ScheduledJobBusyError, ScheduledJobs, validateSchedule } from "./scheduled/resource.js";
+export { ScheduledJobBusyError, ScheduledJobs } from "./scheduled/resource.js";
+export { validateSchedule } from "./scheduled/schedule.js";
 export type {
   CreateScheduledJobSpec,
   ScheduledJob,
@@ -56,7 +56,7 @@ export type {
   ScheduledListOptions,
   ScheduledRunSpec,
   ScheduledUvSpec,
-} from "./scheduled/resource.js";
+} from "./scheduled/types.js";
 export { fanOut } from "./fan-out/run.js";
 export { grid, zip } from "./fan-out/params.js";
 export type { ParamAxes, ParamRow } from "./fan-out/params.js";

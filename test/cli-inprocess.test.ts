@@ -22,7 +22,7 @@ import { ConnectionError } from "../src/core/errors.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.js";
 import { SweepStoppedError } from "../src/fan-out/errors.js";
 import type { FanOutItemResult, FanOutResult } from "../src/fan-out/types.js";
-import type { ScheduledJob } from "../src/scheduled/resource.js";
+import type { ScheduledJob } from "../src/scheduled/types.js";
 import type { Job } from "../src/types.js";
 import { BOOTSTRAP_ARGV0, UV_BOOTSTRAP } from "../src/uv/bootstrap.js";
 import { jsonLines } from "./fixtures/cli/helpers.js";
@@ -151,7 +151,7 @@ describe.concurrent("secret values are never printed", () => {
     }
     expect((JSON.parse(run.stdout) as Job).secretNames.sort()).toEqual(["API_KEY", "HF_TOKEN"]);
     const created = JSON.parse(scheduled.stdout) as ScheduledJob;
-    expect(created.job.secretNames.sort()).toEqual(["API_KEY", "HF_TOKEN"]);
+    expect(created.job?.secretNames.sort()).toEqual(["API_KEY", "HF_TOKEN"]);
     await client.scheduled.delete(created.id);
   });
 });
@@ -170,7 +170,7 @@ describe.concurrent("secrets named by a uv script's [tool.hf-jobs] table", () =>
     expect(r.code, r.stderr).toBe(0);
     expectNoSecret(r, TABLE_SECRET);
     const created = JSON.parse(r.stdout) as ScheduledJob;
-    expect(created.job.secretNames).toEqual(["TABLE_SECRET"]);
+    expect(created.job?.secretNames).toEqual(["TABLE_SECRET"]);
     expect(ctx?.maskKnown(`x ${TABLE_SECRET} y`)).toBe("x *** y");
     expect(ctx?.redact(`x ${TABLE_SECRET} y`)).toBe("x *** y");
     await client.scheduled.delete(created.id);

@@ -13,7 +13,7 @@ import type { CommandSpec, GroupSpec } from "../src/cli/command.js";
 import { ROOT } from "../src/cli/commands/index.js";
 import { runCli as dispatch } from "../src/cli/dispatch.js";
 import { type Emulator, startEmulator } from "../src/emulator/index.js";
-import type { ScheduledJob } from "../src/scheduled/resource.js";
+import type { ScheduledJob } from "../src/scheduled/types.js";
 import type { Job } from "../src/types.js";
 import { baseEnv, buildCli, type CliResult, jsonLines, type RunOptions, runCli, spawnCli, until } from "./fixtures/cli/helpers.js";
 
@@ -121,8 +121,8 @@ describe.concurrent("scheduled", () => {
     const r = await hf(["scheduled", "run", "--flavor", "cpu-upgrade", "0 9 * * 1", "alpine", "echo", "--flavor", "-q"]);
     expect(r.code, r.stderr).toBe(0);
     const s = await client.scheduled.inspect(r.stdout.trim());
-    expect(s.job.command).toEqual(["echo", "--flavor", "-q"]);
-    expect(s.job.flavor).toBe("cpu-upgrade");
+    expect(s.job?.command).toEqual(["echo", "--flavor", "-q"]);
+    expect(s.job?.flavor).toBe("cpu-upgrade");
     expect(s.schedule).toBe("0 9 * * 1");
     await client.scheduled.delete(s.id);
   });
@@ -142,7 +142,7 @@ describe.concurrent("scheduled", () => {
     const r = await hf(["scheduled", "uv", "run", "--suspend", "@weekly", "job.py", "--x", "1"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const s = await client.scheduled.inspect(r.stdout.trim());
-    expect(s.job.command.join(" ")).toContain("./job.py --x 1");
+    expect(s.job?.command.join(" ")).toContain("hf-jobs-uv job.py --x 1");
     await client.scheduled.delete(s.id);
     const bad = await hf(["scheduled", "run", "every day", "alpine", "true"]);
     expect(bad.code).toBe(2);

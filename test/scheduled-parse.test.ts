@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ScheduledJobWire } from "../src/wire/schemas.js";
-import { toScheduledJob } from "../src/scheduled/resource.js";
+import { toScheduledJob } from "../src/scheduled/parse.js";
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`./fixtures/scheduled/${name}`, import.meta.url), "utf8"));
@@ -82,9 +82,9 @@ describe("toScheduledJob", () => {
     const [entry] = fixture("list-pr4459.json") as unknown[];
     const converted = toScheduledJob(wire(entry), "fallback-ns");
     expect(converted.namespace).toBe("Wauplin");
-    expect(converted.job.command).toStrictEqual(["uv", "run", "/data/sync_hf_docs_archive.py"]);
-    expect(converted.job.timeout).toBe(3600);
-    expect(converted.job.volumes).toStrictEqual([
+    expect(converted.job?.command).toStrictEqual(["uv", "run", "/data/sync_hf_docs_archive.py"]);
+    expect(converted.job?.timeout).toBe(3600);
+    expect(converted.job?.volumes).toStrictEqual([
       { type: "bucket", source: "Wauplin/jobs-artifacts", mountPath: "/data", path: "20260630T160210-a1b2c3", readOnly: false },
     ]);
     expect(converted.lastRun).toStrictEqual({ jobId: "6a44f7c97a748a878b59a012", at: new Date("2026-07-01T11:44:41.000Z") });
@@ -94,9 +94,9 @@ describe("toScheduledJob", () => {
 
   it("prefers timeoutSeconds when both timeout names are present", () => {
     const both = { ...JS, jobSpec: { ...(JS.jobSpec as object), timeoutSeconds: 120, timeout: 999 } };
-    expect(toScheduledJob(wire(both), "ns").job.timeout).toBe(120);
+    expect(toScheduledJob(wire(both), "ns").job?.timeout).toBe(120);
     const onlyOld = { ...JS, jobSpec: { ...(JS.jobSpec as object), timeoutSeconds: undefined, timeout: 999 } };
-    expect(toScheduledJob(wire(onlyOld), "ns").job.timeout).toBe(999);
+    expect(toScheduledJob(wire(onlyOld), "ns").job?.timeout).toBe(999);
     const neither = { ...JS, jobSpec: { ...(JS.jobSpec as object), timeoutSeconds: null } };
     expect(toScheduledJob(wire(neither), "ns").job).not.toHaveProperty("timeout");
   });
@@ -132,5 +132,25 @@ describe("toScheduledJob", () => {
     expect(converted.lastRun).toStrictEqual({ jobId: "687fb701029421ae5549d998" });
     expect(converted).not.toHaveProperty("nextRunAt");
     expect(converted).not.toHaveProperty("createdAt");
+  });
+
+  it.each([
+    ["missing", {}],
+    ["null", { schedule: null, jobSpec: null }],
+  ])("leaves out a %s schedule and job spec instead of failing", (_, fields) => {
+    const { schedule: _s, jobSpec: _j, ...rest } = JS;
+    const converted = toScheduledJob(wire({ ...rest, ...fields }), "ns");
+    expect(converted).not.toHaveProperty("schedule");
+    expect(converted).not.toHaveProperty("job");
+    expect(converted).not.toHaveProperty("name");
+    expect(converted.id).toBe(JS.id);
+    expect(converted.suspended).toBe(JS.suspend);
+  });
+
+  it("keeps the job when only the schedule is missing, and the schedule when only the job is", () => {
+    const { schedule: _s, ...noSchedule } = JS;
+    expect(toScheduledJob(wire(noSchedule), "ns").job).toStrictEqual(toScheduledJob(wire(JS), "ns").job);
+    const { jobSpec: _j, ...noJob } = JS;
+    expect(toScheduledJob(wire(noJob), "ns").schedule).toBe(JS.schedule);
   });
 });

@@ -156,7 +156,7 @@ describe("create", () => {
     });
     expect(created.id).toBe(SJ_ID);
     expect(created.suspended).toBe(true);
-    expect(created.job.timeout).toBe(5400);
+    expect(created.job?.timeout).toBe(5400);
     expect(created.nextRunAt).toStrictEqual(new Date("2026-01-19T09:00:00.000Z"));
   });
 
@@ -379,6 +379,17 @@ describe("list", () => {
     expect(list.map((s) => s.id)).toStrictEqual(["6a43e79b7a748a878b5991cf", SJ_ID]);
   });
 
+  it("keeps a page whose entries lack a schedule or a job spec, leaving those fields out", async () => {
+    const { schedule: _s, ...noSchedule } = JS_FIXTURE as Record<string, unknown>;
+    expectCall("GET", "/api/scheduled-jobs/ns", 200, [noSchedule, { ...(JS_FIXTURE as object), id: "other", jobSpec: null }]);
+    const list = await makeClient({ namespace: "ns" }).scheduled.list();
+    expect(list.map((s) => s.id)).toStrictEqual([SJ_ID, "other"]);
+    expect(list[0]).not.toHaveProperty("schedule");
+    expect(list[0]?.job?.timeout).toBe(5400);
+    expect(list[1]).not.toHaveProperty("job");
+    expect(list[1]?.schedule).toBe("0 9 * * 1");
+  });
+
   it("an unexpected body is a ResponseValidationError", async () => {
     expectCall("GET", "/api/scheduled-jobs/ns", 200, { items: [] });
     await rejectsWith(makeClient({ namespace: "ns" }).scheduled.list(), ResponseValidationError);
@@ -392,7 +403,7 @@ describe("calls on one scheduled job", () => {
     expect(seen).toHaveLength(1);
     expectStandardHeaders(only(seen), false);
     expect(sj.schedule).toBe("0 9 * * 1");
-    expect(sj.job.secretNames).toStrictEqual(["HF_TOKEN", "WANDB_API_KEY"]);
+    expect(sj.job?.secretNames).toStrictEqual(["HF_TOKEN", "WANDB_API_KEY"]);
   });
 
   it("a namespace/id reference wins over the namespace option and the client's", async () => {
@@ -529,7 +540,7 @@ describe("setLabels", () => {
     expect(seen).toHaveLength(1);
     expectStandardHeaders(only(seen), true);
     expect(only(seen).body).toStrictEqual({ labels: { name: "weekly-report", team: "ml" } });
-    expect(sj.job.labels).toStrictEqual({ name: "weekly-report", team: "ml" });
+    expect(sj.job?.labels).toStrictEqual({ name: "weekly-report", team: "ml" });
     expect(sj.name).toBe("weekly-report");
   });
 
@@ -601,7 +612,7 @@ describe("runUv", () => {
       expectStandardHeaders(request, true);
       expect(request.body).toStrictEqual({
         dockerImage: UV_IMAGE_LITERAL,
-        command: ["sh", "-c", UV_BOOTSTRAP, "hf-jobs-uv", "--python", "3.12", "./plain.py", "--config", "config.yaml", "$(id)", "a\nb"],
+        command: ["sh", "-c", UV_BOOTSTRAP, "hf-jobs-uv", "--python", "3.12", "plain.py", "--config", "config.yaml", "$(id)", "a\nb"],
         arguments: [],
         environment: {
           WANDB_PROJECT: "sft",
@@ -618,6 +629,8 @@ describe("runUv", () => {
           HF_JOBS_FILES_2: bin.toString("base64"),
           HF_JOBS_FILES_3: big64.slice(0, 65536),
           HF_JOBS_FILES_4: big64.slice(65536),
+          // The uv arguments naming shipped files (1-based): the script and config.yaml.
+          HF_JOBS_FILES_ARGS: "3 5",
         },
         flavor: "a10g-small",
         secrets: { API_KEY: "s3cret" },

@@ -1,6 +1,6 @@
 /**
- * Runs the real bootstrap in a temp directory with a fake `uv` that records its argv
- * (NUL-separated) and copies the files it sees, under each shell an image may have: the local
+ * Runs the real bootstrap with a fake `uv` that records its argv (NUL-separated), its working
+ * directory and a copy of the shipped files' directory, under each shell an image may have: the local
  * `sh` (dash on Debian, like the default uv image) and, when installed, `busybox sh` with busybox's
  * own applets (Alpine-based images). PATH holds only the tools the bootstrap may use, so a host
  * `uv` can never stand in for the fake. The busybox suite is skipped when busybox is absent.
@@ -17,17 +17,19 @@ import { buildUvRunSpec } from "../src/uv/run-uv.js";
 import {
   BOOTSTRAP_ARGV0,
   bootstrapCommand,
-  decodeFilesPayload,
   encodeFilesPayload,
-  MAX_SHIPPED_BYTES,
+  FILE_ARGS_ENV,
+  FILES_DIR_ENV,
   PAYLOAD_CHUNK_CHARS,
   PAYLOAD_ENV_PREFIX,
   type ShippedFile,
   UV_BOOTSTRAP,
 } from "../src/uv/bootstrap.js";
+import { MAX_SHIPPED_BYTES } from "../src/uv/limits.js";
+import { decodeFilesPayload } from "./fixtures/uv/decode.js";
 
-/** What the bootstrap needs (sh, base64, printenv, wc, chmod), plus cp for the fake uv. */
-const TOOLS = ["sh", "base64", "printenv", "wc", "chmod", "cp"] as const;
+/** What the bootstrap needs (sh, base64, printenv, wc, chmod, mktemp or mkdir), plus cp for the fake uv. */
+const TOOLS = ["sh", "base64", "printenv", "wc", "chmod", "mktemp", "mkdir", "cp"] as const;
 const FIXTURES = resolve(import.meta.dirname, "fixtures/uv");
 
 /** Absolute path of a host command, or undefined. */
@@ -105,11 +107,27 @@ interface Run {
   stderr: string;
   /** argv the fake uv received, or undefined when it never ran. */
   uvArgv?: string[];
-  /** Directory holding the copy of the working directory taken by the fake uv. */
+  /** Directory holding the copy of the shipped files' directory taken by the fake uv. */
   seen: string;
+  /** The shipped files' directory (`HF_JOBS_FILES_DIR`) and the working directory uv ran in. */
+  filesDir?: string;
+  uvCwd?: string;
   /** Whether the fake uv still saw payload variables in its environment. */
   leaked: boolean;
+  /** The working directory the job started in; `tmp` is its TMPDIR. */
   work: string;
+  tmp: string;
+}
+
+interface ExecuteOptions {
+  withUv?: boolean;
+  uvExit?: number;
+  /** Working directory of the job instead of a fresh writable one. */
+  cwd?: string;
+  /** Tools left out of PATH. */
+  without?: (typeof TOOLS)[number][];
+  /** TMPDIR instead of a fresh writable one. */
+  tmpdir?: string;
 }
 
 /** Executes `command` as the container would, with only `env` plus PATH (the shell's tools). */
@@ -117,22 +135,32 @@ async function execute(
   shell: Shell,
   command: string[],
   env: Record<string, string>,
-  opts: { withUv?: boolean; uvExit?: number } = {},
+  opts: ExecuteOptions = {},
 ): Promise<Run> {
   const dir = join(root, `run-${runCount++}`);
   const work = join(dir, "work");
+  const tmp = join(dir, "tmp");
   const bin = join(dir, "bin");
   const out = join(dir, "out");
   await mkdir(work, { recursive: true });
+  await mkdir(tmp);
   await mkdir(bin);
   await mkdir(out);
+  let tools = shell.dir;
+  if (opts.without) {
+    tools = join(dir, "tools");
+    await mkdir(tools);
+    for (const [tool, path] of Object.entries(shell.tools)) if (!opts.without.includes(tool as (typeof TOOLS)[number])) await symlink(path, join(tools, tool));
+  }
   if (opts.withUv !== false) {
     const fakeUv = [
       // Through the link, so a busybox binary runs as its sh applet.
       `#!${join(shell.dir, "sh")}`,
       'for a in "$@"; do printf \'%s\\0\' "$a"; done >"$FAKE_UV_OUT/argv"',
-      'cp -R . "$FAKE_UV_OUT/seen"',
-      `if printenv ${PAYLOAD_ENV_PREFIX} >/dev/null || printenv ${PAYLOAD_ENV_PREFIX}_0 >/dev/null; then : >"$FAKE_UV_OUT/leaked"; fi`,
+      'pwd >"$FAKE_UV_OUT/cwd"',
+      `printf '%s' "$${FILES_DIR_ENV}" >"$FAKE_UV_OUT/dir"`,
+      `cp -R "$${FILES_DIR_ENV}" "$FAKE_UV_OUT/seen"`,
+      `if printenv ${PAYLOAD_ENV_PREFIX} >/dev/null || printenv ${PAYLOAD_ENV_PREFIX}_0 >/dev/null || printenv ${FILE_ARGS_ENV} >/dev/null; then : >"$FAKE_UV_OUT/leaked"; fi`,
       'exit "$FAKE_UV_EXIT"',
       "",
     ].join("\n");
@@ -140,8 +168,8 @@ async function execute(
   }
   const [cmd, ...rest] = command;
   const result = spawnSync(cmd ?? "", rest, {
-    cwd: work,
-    env: { ...env, PATH: `${bin}:${shell.dir}`, FAKE_UV_OUT: out, FAKE_UV_EXIT: String(opts.uvExit ?? 0) },
+    cwd: opts.cwd ?? work,
+    env: { ...env, PATH: `${bin}:${tools}`, TMPDIR: opts.tmpdir ?? tmp, FAKE_UV_OUT: out, FAKE_UV_EXIT: String(opts.uvExit ?? 0) },
     encoding: "utf8",
   });
   if (result.error) throw result.error;
@@ -156,7 +184,10 @@ async function execute(
     () => true,
     () => false,
   );
-  return { status: result.status, stderr: result.stderr, uvArgv, seen: join(out, "seen"), leaked, work };
+  const text = (name: string) => readFile(join(out, name), "utf8").catch(() => undefined);
+  const filesDir = await text("dir");
+  const uvCwd = (await text("cwd"))?.trimEnd();
+  return { status: result.status, stderr: result.stderr, uvArgv, seen: join(out, "seen"), filesDir, uvCwd, leaked, work, tmp };
 }
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -236,6 +267,11 @@ async function expectFiles(dir: string, files: readonly ShippedFile[]): Promise<
   }
 }
 
+/** Whether the shell runs its own applets even when they are not on PATH (a busybox built to prefer them): then no tool can be hidden. */
+function runsAppletsOffPath(shell: Shell): boolean {
+  return spawnSync(join(shell.dir, "sh"), ["-c", "command -v mktemp"], { env: { PATH: "/nonexistent" } }).status === 0;
+}
+
 /** The same hostile-payload suite for every shell. */
 function executedSuite(shell: Shell): void {
   describe("bootstrap executed", () => {
@@ -247,8 +283,66 @@ function executedSuite(shell: Shell): void {
       expect(run.stderr).toBe("");
       expect(run.status).toBe(0);
       expect(run.uvArgv).toEqual(["run", ...uvArgs]);
-      await expectFiles(run.seen, NASTY_FILES); // what uv saw
-      await expectFiles(run.work, NASTY_FILES); // nothing else was created (no "pwned-*")
+      await expectFiles(run.seen, NASTY_FILES); // what uv saw, and nothing else (no "pwned-*")
+      expect(await readdir(run.work)).toEqual([]); // the working directory is left alone
+      expect(run.uvCwd).toBe(run.work);
+      expect(run.filesDir?.startsWith(`${run.tmp}/`)).toBe(true);
+      expect(await readdir(run.tmp)).toEqual([basename(run.filesDir ?? "")]);
+      expect(run.leaked).toBe(false);
+    });
+
+    it("writes the files when the working directory cannot be written, and runs uv in it", async () => {
+      // Nobody, root included, can create a file in /proc: like a non-root user in an image's /.
+      const files = [{ name: "a.py", content: text("print(1)\n") }];
+      const run = await execute(shell, bootstrapCommand(["a.py", "--out", "results"]), encodeFilesPayload(files, [1]), { cwd: "/proc" });
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      expect(run.uvCwd).toBe("/proc");
+      expect(run.uvArgv).toEqual(["run", `${run.filesDir}/a.py`, "--out", "results"]);
+      await expectFiles(run.seen, files);
+    });
+
+    it("falls back to a new directory in TMPDIR when the image has no mktemp", async (ctx) => {
+      if (runsAppletsOffPath(shell)) ctx.skip();
+      const files = [{ name: "a.py", content: text("x") }];
+      const run = await execute(shell, bootstrapCommand(["a.py"]), encodeFilesPayload(files, [1]), { without: ["mktemp"] });
+      expect(run.stderr).toBe("");
+      expect(run.filesDir).toMatch(new RegExp(`^${run.tmp}/${BOOTSTRAP_ARGV0}\\.\\d+$`));
+      expect(run.uvArgv).toEqual(["run", `${run.filesDir}/a.py`]);
+      await expectFiles(run.seen, files);
+    });
+
+    it("falls back to /tmp when TMPDIR cannot be written", async () => {
+      const files = [{ name: "a.py", content: text("x") }];
+      const run = await execute(shell, bootstrapCommand(["a.py"]), encodeFilesPayload(files, [1]), { tmpdir: "/proc" });
+      try {
+        expect(run.stderr).toBe("");
+        expect(run.filesDir).toMatch(/^\/tmp\//);
+        await expectFiles(run.seen, files);
+      } finally {
+        if (run.filesDir?.startsWith("/tmp/")) await rm(run.filesDir, { recursive: true, force: true });
+      }
+    });
+
+    it("fails clearly, before uv, when no temporary directory can be made", async (ctx) => {
+      if (runsAppletsOffPath(shell)) ctx.skip();
+      const env = encodeFilesPayload([{ name: "a.py", content: text("x") }], [1]);
+      const run = await execute(shell, bootstrapCommand(["a.py"]), env, { without: ["mktemp", "mkdir"] });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain(`${BOOTSTRAP_ARGV0}: cannot create a temporary directory for the shipped files`);
+      expect(run.uvArgv).toBeUndefined();
+    });
+
+    it("points exactly the marked arguments at the shipped files", async () => {
+      const files = [
+        { name: "a.py", content: text("1") },
+        { name: "b c.yaml", content: text("2") },
+      ];
+      const uvArgs = ["--with", "x", "a.py", "b c.yaml", "b c.yaml", "a.py", "-", ""];
+      const run = await execute(shell, bootstrapCommand(uvArgs), encodeFilesPayload(files, [3, 5]));
+      expect(run.stderr).toBe("");
+      const d = run.filesDir ?? "";
+      expect(run.uvArgv).toEqual(["run", "--with", "x", `${d}/a.py`, "b c.yaml", `${d}/b c.yaml`, "a.py", "-", ""]);
       expect(run.leaked).toBe(false);
     });
 
@@ -275,7 +369,7 @@ function executedSuite(shell: Shell): void {
       delete env[`${PAYLOAD_ENV_PREFIX}_1`];
       const run = await execute(shell, bootstrapCommand(["./big.bin"]), env);
       expect(run.status).not.toBe(0);
-      expect(run.stderr).toContain("./big.bin is incomplete");
+      expect(run.stderr).toContain("hf-jobs-uv: big.bin is incomplete");
       expect(run.uvArgv).toBeUndefined();
     });
 
@@ -284,7 +378,7 @@ function executedSuite(shell: Shell): void {
       const good = encodeFilesPayload([{ name: "a.bin", content }]);
       const chunk = good[`${PAYLOAD_ENV_PREFIX}_0`] ?? "";
       // GNU base64 -d refuses non-base64 input; busybox's skips it, so the size check must catch it.
-      const CORRUPT_A_BIN = /hf-jobs-uv: (cannot decode or write \.\/a\.bin|\.\/a\.bin is incomplete or corrupt \(expected 1000 bytes\))/;
+      const CORRUPT_A_BIN = /hf-jobs-uv: (cannot decode or write a\.bin in |a\.bin is incomplete or corrupt \(expected 1000 bytes\))/;
       const cases: Record<string, string> = {
         "not base64": `${"!".repeat(8)}${chunk.slice(8)}`,
         "extra data": `${chunk}QUJD`,
@@ -298,7 +392,7 @@ function executedSuite(shell: Shell): void {
       }
     });
 
-    it("refuses a hand-made payload whose file name would leave the working directory", async () => {
+    it("refuses a hand-made payload whose file name would leave the files' directory", async () => {
       const good = encodeFilesPayload([{ name: "a.py", content: text("x") }]);
       const manifest = good[PAYLOAD_ENV_PREFIX] ?? "";
       const b64 = (name: string) => Buffer.from(name, "utf8").toString("base64");
@@ -309,6 +403,7 @@ function executedSuite(shell: Shell): void {
         expect(run.status, name).not.toBe(0);
         expect(run.stderr, name).toContain("unsafe file name");
         expect(run.uvArgv, name).toBeUndefined();
+        await expect(stat(join(run.tmp, "escape.py")), name).rejects.toThrow();
         await expect(stat(join(run.work, "..", "escape.py")), name).rejects.toThrow();
       }
     });
@@ -360,7 +455,9 @@ function executedSuite(shell: Shell): void {
       );
       const run = await execute(shell, spec.command ?? [], spec.env ?? {});
       expect(run.status).toBe(0);
-      expect(run.uvArgv).toEqual(["run", "--with", "rich", "./plain.py", "--config", "config.yaml", "$(id)", "a\nb"]);
+      // config.yaml is the name of a shipped file: it points at the copy, like the script.
+      const d = run.filesDir ?? "";
+      expect(run.uvArgv).toEqual(["run", "--with", "rich", `${d}/plain.py`, "--config", `${d}/config.yaml`, "$(id)", "a\nb"]);
       await expectFiles(run.seen, [
         { name: "plain.py", content: new Uint8Array(await readFile(join(FIXTURES, "plain.py"))) },
         { name: "config.yaml", content: new Uint8Array(await readFile(join(FIXTURES, "config.yaml"))) },
@@ -373,7 +470,7 @@ function executedSuite(shell: Shell): void {
       await chmod(join(dir, "job.sh"), 0o755);
       const spec = await buildUvRunSpec({ script: "job.sh" }, { cwd: dir, env: {} });
       const run = await execute(shell, spec.command ?? [], spec.env ?? {});
-      expect(run.uvArgv).toEqual(["run", "./job.sh"]);
+      expect(run.uvArgv).toEqual(["run", `${run.filesDir}/job.sh`]);
       expect((await stat(join(run.seen, "job.sh"))).mode & 0o111).not.toBe(0);
     });
   });
@@ -399,7 +496,7 @@ describe("payload encoding", () => {
     }
   });
 
-  it("round-trips through the TypeScript decoder", () => {
+  it("round-trips through a decoder written apart from the bootstrap", () => {
     const decoded = decodeFilesPayload(encodeFilesPayload(NASTY_FILES));
     expect(decoded.map((f) => [f.name, f.executable])).toEqual(NASTY_FILES.map((f) => [f.name, f.executable === true]));
     decoded.forEach((f, i) => {
@@ -408,10 +505,11 @@ describe("payload encoding", () => {
     expect(decodeFilesPayload({})).toEqual([]);
   });
 
-  it("detects a cut payload in the TypeScript decoder too", () => {
-    const env = encodeFilesPayload([{ name: "a", content: noise(100_000, 1) }]);
-    delete env[`${PAYLOAD_ENV_PREFIX}_1`];
-    expect(() => decodeFilesPayload(env)).toThrow(ValidationError);
+  it("lists the arguments that name shipped files only when there are some", () => {
+    const files = [{ name: "a", content: text("1") }];
+    expect(encodeFilesPayload(files)).not.toHaveProperty(FILE_ARGS_ENV);
+    expect(encodeFilesPayload(files, [3, 5])[FILE_ARGS_ENV]).toBe("3 5");
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => encodeFilesPayload(files, [bad]), String(bad)).toThrow(ValidationError);
   });
 
   it("rejects files over the total limit, duplicate names and unwritable names", () => {

@@ -1,14 +1,18 @@
 /** buildUvRunSpec as a pure function: an in-memory file system, no network, no container. */
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JobsClient } from "../src/client.js";
 import { ValidationError } from "../src/core/errors.js";
+import { looksLikeToken } from "../src/core/redact.js";
 import { UV_IMAGE } from "../src/wire/schemas.js";
-import { buildRunBody, defaultNameFromScript } from "../src/jobs/spec.js";
+import { buildRunBody } from "../src/jobs/spec.js";
 import type { RunSpec } from "../src/types.js";
-import { buildUvRunSpec, type UvIo, type UvSpec } from "../src/uv/run-uv.js";
-import { bootstrapCommand, decodeFilesPayload, MAX_SHIPPED_BYTES, PAYLOAD_ENV_PREFIX } from "../src/uv/bootstrap.js";
+import { buildUvRunSpec, defaultNameFromScript, type UvIo, type UvSpec } from "../src/uv/run-uv.js";
+import { bootstrapCommand, PAYLOAD_ENV_PREFIX } from "../src/uv/bootstrap.js";
+import { MAX_SHIPPED_BYTES } from "../src/uv/limits.js";
+import { decodeFilesPayload, jobArgv } from "./fixtures/uv/decode.js";
 
 const FIXTURES = resolve(import.meta.dirname, "fixtures/uv");
 const CWD = "/home/me/project";
@@ -92,25 +96,26 @@ describe("script forms", () => {
 
   it("ships an existing local file and runs it by its relative path", async () => {
     const spec = await build({ script: "scripts/train.py", args: ["--lr", "1e-4"] }, { "scripts/train.py": "print(1)\n" });
-    expect(spec.command).toEqual(bootstrapCommand(["./train.py", "--lr", "1e-4"]));
+    expect(spec.command).toEqual(bootstrapCommand(["train.py", "--lr", "1e-4"]));
     expect(shipped(spec)).toEqual([{ name: "train.py", text: "print(1)\n", executable: false }]);
+    expect(jobArgv(spec.command ?? [], spec.env ?? {})).toEqual(["<files>/train.py", "--lr", "1e-4"]);
     expect(spec.env?.PYTHONUNBUFFERED).toBe("1");
     expect(spec.name).toBe(defaultNameFromScript("scripts/train.py", ["--lr", "1e-4"]));
   });
 
   it("prefers an existing local file over a command of the same name (as the Python client does)", async () => {
     const spec = await build({ script: "python" }, { python: "print('local')" });
-    expect(spec.command).toEqual(bootstrapCommand(["./python"]));
+    expect(spec.command).toEqual(bootstrapCommand(["python"]));
   });
 
   it("ships inline code as script.py, or under the given name", async () => {
     const spec = await build({ script: { code: "print('inline')\n" }, args: ["x"] });
-    expect(spec.command).toEqual(bootstrapCommand(["./script.py", "x"]));
+    expect(spec.command).toEqual(bootstrapCommand(["script.py", "x"]));
     expect(shipped(spec)).toEqual([{ name: "script.py", text: "print('inline')\n", executable: false }]);
     expect(spec.name).toBe(defaultNameFromScript("script.py", ["x"]));
 
     const named = await build({ script: { code: "#!/bin/sh\necho hi\n", name: "job.sh" } });
-    expect(named.command).toEqual(bootstrapCommand(["./job.sh"]));
+    expect(named.command).toEqual(bootstrapCommand(["job.sh"]));
     expect(shipped(named)).toEqual([{ name: "job.sh", text: "#!/bin/sh\necho hi\n", executable: true }]);
   });
 
@@ -299,12 +304,15 @@ describe("extra files", () => {
       { "train.py": "import utils\n", "configs/sft.yaml": "lr: 1\n", "lib/utils.py": "X = 1\n" },
     );
     expect(shipped(spec).map((f) => f.name)).toEqual(["train.py", "sft.yaml", "utils.py"]);
-    expect(spec.command).toEqual(bootstrapCommand(["./train.py", "--config", "sft.yaml"]));
+    expect(spec.command).toEqual(bootstrapCommand(["train.py", "--config", "sft.yaml"]));
+    // sft.yaml names a shipped file, so it points at the copy like the script does.
+    expect(jobArgv(spec.command ?? [], spec.env ?? {})).toEqual(["<files>/train.py", "--config", "<files>/sft.yaml"]);
   });
 
   it("ships files with a URL or command script too", async () => {
     const spec = await build({ script: "lighteval", files: ["tasks.py"], args: ["--custom-tasks", "tasks.py"] }, { "tasks.py": "T = []\n" });
     expect(spec.command).toEqual(bootstrapCommand(["lighteval", "--custom-tasks", "tasks.py"]));
+    expect(jobArgv(spec.command ?? [], spec.env ?? {})).toEqual(["lighteval", "--custom-tasks", "<files>/tasks.py"]);
     expect(shipped(spec).map((f) => f.name)).toEqual(["tasks.py"]);
   });
 
@@ -314,13 +322,13 @@ describe("extra files", () => {
     const files = decodeFilesPayload(spec.env ?? {});
     expect(files.map((f) => f.name)).toEqual(["entraîner.py", "données 😀.bin"]);
     expect(Buffer.compare(Buffer.from(files[1]?.content ?? []), Buffer.from(binary))).toBe(0);
-    expect(spec.command).toEqual(bootstrapCommand(["./entraîner.py"]));
+    expect(spec.command).toEqual(bootstrapCommand(["entraîner.py"]));
   });
 
   it("ignores the same file listed twice, and rejects two files with the same base name", async () => {
     const once = await build({ script: "a.py", files: ["a.py", "./c.yaml", "c.yaml"] }, { "a.py": "", "c.yaml": "" });
     expect(shipped(once).map((f) => f.name)).toEqual(["a.py", "c.yaml"]);
-    await rejects(build({ script: "a.py", files: ["x/c.yaml", "y/c.yaml"] }, { "a.py": "", "x/c.yaml": "", "y/c.yaml": "" }), "files", /both be written as "c.yaml"/);
+    await rejects(build({ script: "a.py", files: ["x/c.yaml", "y/c.yaml"] }, { "a.py": "", "x/c.yaml": "", "y/c.yaml": "" }), "files", /both be shipped as "c.yaml"/);
     await rejects(build({ script: { code: "" }, files: ["lib/script.py"] }, { "lib/script.py": "" }), "files", /the inline script/);
   });
 
@@ -356,7 +364,7 @@ describe("PEP 723 [tool.hf-jobs] defaults", () => {
 
   it("applies the table of a real fixture script; PEP 723 dependencies are left to uv", async () => {
     const spec = await buildUvRunSpec({ script: trainPy, args: ["--epochs", "1"] }, { env: { HF_TOKEN: "hf_local_value" } });
-    expect(spec.command).toEqual(bootstrapCommand(["./train.py", "--epochs", "1"]));
+    expect(spec.command).toEqual(bootstrapCommand(["train.py", "--epochs", "1"]));
     expect(spec.command).not.toContain("--with");
     expect(spec.flavor).toBe("a10g-small");
     expect(spec.timeout).toBe("2h");
@@ -426,5 +434,164 @@ describe("PEP 723 [tool.hf-jobs] defaults", () => {
   it("reports malformed TOML with the script and the line", async () => {
     const malformed = join(FIXTURES, "malformed.py");
     await rejects(buildUvRunSpec({ script: malformed }, { env: {} }), "script", new RegExp(`${malformed.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} line 7: malformed TOML`));
+  });
+});
+
+describe("default name, as the Python client derives it", () => {
+  // Written apart from the SDK: SHA-256 of the script and its arguments, NUL-separated.
+  const hash = (script: string, args: string[]) => createHash("sha256").update([script, ...args].join("\0")).digest("hex").slice(0, 8);
+
+  it.each([
+    ["eval.v2.py", "eval-v2"],
+    ["my script.py", "my-script"],
+    ["a..b.py", "a--b"],
+    ["entraîner.py", "entra-ner"],
+    ["run.sh", "run-sh"],
+    ["https://e.test/x/sft.py?raw=1#top", "sft"],
+    ["https://e.test/x/v1.2/", "v1-2"],
+    ["lighteval", "lighteval"],
+  ])("names %s %s-<hash> (names are also stored as tags: letters, digits, - and _)", async (script, base) => {
+    const args = ["--x", "1"];
+    const files = /^https?:|^lighteval$/.test(script) ? {} : { [script]: "" };
+    const spec = await build({ script, args }, files);
+    expect(spec.name).toBe(`${base}-${hash(script, args)}`);
+    expect(buildRunBody(spec).labels?.name).toBe(spec.name);
+  });
+
+  it("names inline code after its file name", async () => {
+    const spec = await build({ script: { code: "", name: "job.v1.py" } });
+    expect(spec.name).toBe(`job-v1-${hash("job.v1.py", [])}`);
+  });
+
+  it("keeps a long name within the 100 characters of a label", async () => {
+    const script = `${"a".repeat(120)}.py`;
+    const spec = await build({ script }, { [script]: "" });
+    expect(spec.name).toBe(`${"a".repeat(91)}-${hash(script, [])}`);
+    expect(buildRunBody(spec).labels?.name).toHaveLength(100);
+  });
+});
+
+describe("arguments that name local files (the Python client's rule)", () => {
+  const argv = (spec: RunSpec) => jobArgv(spec.command ?? [], spec.env ?? {});
+
+  it("ships an argument naming a local file and points it at the copy", async () => {
+    const spec = await build({ script: "train.py", args: ["--config", "config.yaml"] }, { "train.py": "print(1)\n", "config.yaml": "lr: 1\n" });
+    expect(shipped(spec)).toEqual([
+      { name: "train.py", text: "print(1)\n", executable: false },
+      { name: "config.yaml", text: "lr: 1\n", executable: false },
+    ]);
+    expect(argv(spec)).toEqual(["<files>/train.py", "--config", "<files>/config.yaml"]);
+    // The name is still derived from what the caller wrote.
+    expect(spec.name).toBe(defaultNameFromScript("train.py", ["--config", "config.yaml"]));
+  });
+
+  it("ships any existing file, whatever its extension or directory, under its base name", async () => {
+    const spec = await build({ script: "python", args: ["prep.py", "data/rows.csv", "-o", "out"] }, { "prep.py": "", "data/rows.csv": "a,b\n" });
+    expect(shipped(spec).map((f) => f.name)).toEqual(["prep.py", "rows.csv"]);
+    expect(argv(spec)).toEqual(["python", "<files>/prep.py", "<files>/rows.csv", "-o", "out"]);
+  });
+
+  it("refuses an argument that looks like a local file but names none, before reading anything, naming files", async () => {
+    const { io, reads } = memIo({ "a.py": "" });
+    for (const [i, arg] of [
+      [1, "missing.yaml"],
+      [1, "/app/train.py"],
+      [1, "sub/run.sh"],
+      [1, "--config=x.toml"],
+      [1, "c.yml"],
+    ] as const) {
+      const args = ["--config", arg];
+      const error = await rejects(buildUvRunSpec({ script: "a.py", args }, io), `args[${i}]`, /does not exist/);
+      expect(error.detail).toMatch(/`files`/);
+      expect(error.detail).toMatch(/shipArgs: false/);
+    }
+    await rejects(buildUvRunSpec({ script: "a.py", args: ["pkg.py"] }, memIo({ "a.py": "", "pkg.py/__init__.py": "" }).io), "args[0]", /not a regular file/);
+    expect(reads).toEqual([]);
+  });
+
+  it("sends other arguments unchanged: URLs, other suffixes (case-sensitive, as in Python), directories, words", async () => {
+    const args = ["https://e.test/c.yaml", "http://e.test/x.py", "CONFIG.YAML", "notes.txt", "v0.5", "data", "--lr", "1e-4", ".py", ""];
+    const spec = await build({ script: "a.py", args }, { "a.py": "", "data/x": "" });
+    expect(argv(spec)).toEqual(["<files>/a.py", ...args]);
+    expect(shipped(spec).map((f) => f.name)).toEqual(["a.py"]);
+  });
+
+  it("points an argument equal to the name of a file in `files` at that file", async () => {
+    const spec = await build({ script: "a.py", files: ["configs/sft.yaml"], args: ["sft.yaml", "a.py"] }, { "a.py": "", "configs/sft.yaml": "" });
+    expect(argv(spec)).toEqual(["<files>/a.py", "<files>/sft.yaml", "<files>/a.py"]);
+    expect(shipped(spec).map((f) => f.name)).toEqual(["a.py", "sft.yaml"]);
+  });
+
+  it("ships a file named twice once, and refuses two files that would share a name", async () => {
+    const once = await build({ script: "a.py", args: ["c.yaml", "./c.yaml"], files: ["c.yaml"] }, { "a.py": "", "c.yaml": "" });
+    expect(shipped(once).map((f) => f.name)).toEqual(["a.py", "c.yaml"]);
+    expect(argv(once)).toEqual(["<files>/a.py", "<files>/c.yaml", "<files>/c.yaml"]);
+    await rejects(build({ script: "a.py", args: ["x/c.yaml", "y/c.yaml"] }, { "a.py": "", "x/c.yaml": "", "y/c.yaml": "" }), "args[1]", /both be shipped as "c.yaml"/);
+  });
+
+  it("with shipArgs: false, sends arguments unchanged and reads nothing for them", async () => {
+    const { io, reads } = memIo({ "config.yaml": "lr: 1\n" });
+    const spec = await buildUvRunSpec({ script: "python", args: ["/app/train.py", "config.yaml"], shipArgs: false }, io);
+    expect(spec.command).toEqual(["uv", "run", "python", "/app/train.py", "config.yaml"]);
+    expect(reads).toEqual([]);
+    await rejects(build({ script: "python", shipArgs: "no" as unknown as boolean }), "shipArgs");
+  });
+
+  it("counts argument files in the shipped total and refuses one holding a token", async () => {
+    const big = { "a.py": "x", "big.bin": new Uint8Array(MAX_SHIPPED_BYTES) };
+    await rejects(build({ script: "a.py", args: ["big.bin"] }, big), "files", /512 KiB/);
+    const token = `hf_${"Zy9x".repeat(9)}`;
+    const error = await rejects(build({ script: "a.py", args: ["-c", "env.yaml"] }, { "a.py": "", "env.yaml": `t: ${token}` }), "args[1]", /env\.yaml/);
+    expect(error.message).not.toContain(token);
+  });
+});
+
+describe("a token in a shipped file is caught like one in env", () => {
+  const token = `hf_${"AbCdEfGh12".repeat(3)}XyZw`;
+  const oauth = `hf_oauth_${"a1B2c3D4e5".repeat(4)}`;
+  const envRefused = (value: string) => {
+    try {
+      buildRunBody({ image: "python:3.12", env: { V: value } });
+      return false;
+    } catch (error) {
+      if (error instanceof ValidationError && error.field === "env.V") return true;
+      throw error;
+    }
+  };
+  const fileRefused = async (text: string) => {
+    try {
+      await build({ script: "a.py", files: ["f.txt"] }, { "a.py": "", "f.txt": text });
+      return false;
+    } catch (error) {
+      if (error instanceof ValidationError && error.field === "files") return true;
+      throw error;
+    }
+  };
+
+  it.each([
+    ["a user token", token],
+    ["an OAuth token", oauth],
+  ])("%s: refused in env and in a file", async (_, value) => {
+    expect(envRefused(value)).toBe(true);
+    expect(await fileRefused(value)).toBe(true);
+  });
+
+  it("uses the one token pattern for file contents, in every form a token is written", async () => {
+    const samples = [
+      token,
+      oauth,
+      `${token}\n`,
+      ` ${token}`,
+      `Authorization: Bearer ${token}`,
+      `"${token}"`,
+      `{"token":"${oauth}"}`,
+      `token=${encodeURIComponent(token)}&x=1`,
+      "import hf_transfer",
+      "HF_HUB_ENABLE_HF_TRANSFER=1",
+      `load_hf_${"dataset".repeat(6)}`,
+      "plain text",
+    ];
+    for (const sample of samples) expect(await fileRefused(sample), sample).toBe(looksLikeToken(sample));
+    expect(samples.filter(looksLikeToken)).toHaveLength(8);
   });
 });

@@ -135,9 +135,12 @@ export class ValidationError extends HfJobsError {
   override name = "ValidationError";
   /** Path of the offending field, e.g. `timeout` or `env.API_KEY`. */
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(`Invalid ${field}: ${message}`);
+  /** What is wrong, without the field: the message is `Invalid <field>: <detail>`. */
+  readonly detail: string;
+  constructor(field: string, detail: string) {
+    super(`Invalid ${field}: ${detail}`);
     this.field = field;
+    this.detail = detail;
   }
 }
 

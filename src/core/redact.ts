@@ -18,3 +18,12 @@ export function redact(text: string, secrets: Iterable<string | undefined> = [])
   for (const value of values) out = out.split(value).join(MASK);
   return out.replace(TOKEN_SHAPE, `hf_${MASK}`);
 }
+
+// A whole token inside any text: not part of a longer word, so identifiers such as `hf_transfer`
+// or `load_hf_dataset` are not taken for one.
+const TOKEN_IN_TEXT = /(?<![A-Za-z0-9_])hf_(?:oauth_)?[A-Za-z0-9]{30,}(?![A-Za-z0-9_])/;
+
+/** Whether `text` holds something shaped like a Hugging Face access token, anywhere in it. */
+export function looksLikeToken(text: string): boolean {
+  return TOKEN_IN_TEXT.test(text);
+}

@@ -152,12 +152,6 @@ export function defaultNameFromImage(image: string, command: string[]): string {
   return `${sanitizeName(base).slice(0, 91).replace(/-+$/, "")}-${shortHash([image, ...command])}`;
 }
 
-/** Default `name` label of a uv job: script base without `.py` + `-` + 8 hex of SHA-256 of script and args (reference §9). */
-export function defaultNameFromScript(script: string, args: string[]): string {
-  const last = script.split(/[?#]/)[0]?.split("/").filter(Boolean).pop() ?? script;
-  return `${sanitizeName(last.replace(/\.py$/, "")).slice(0, 91).replace(/-+$/, "")}-${shortHash([script, ...args])}`;
-}
-
 /** Validates the fields shared by jobs and scheduled jobs and builds the wire spec. */
 export function buildJobSpec(spec: JobSpecInput): JobSpecWire {
   if (spec === null || typeof spec !== "object") throw new ValidationError("spec", "expected an object");

@@ -6,6 +6,7 @@
  */
 import { parse, TomlError } from "smol-toml";
 import { ValidationError } from "../core/errors.js";
+import { isEnvName } from "../core/names.js";
 import { parseTimeout } from "../jobs/spec.js";
 import type { Volume } from "../types.js";
 
@@ -47,7 +48,6 @@ export interface MetadataBlock {
 
 const OPEN_LINE = "# /// script";
 const CLOSE_LINE = "# ///";
-const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TABLE_KEYS = new Set(["flavor", "timeout", "image", "env", "secrets", "labels", "volumes"]);
 const VOLUME_KEYS = new Set(["type", "source", "mountPath", "revision", "readOnly", "path"]);
 
@@ -145,7 +145,7 @@ export function validateHfJobsTable(raw: unknown, scriptName: string): HfJobsTab
         try {
           parseTimeout(value);
         } catch (error) {
-          if (error instanceof ValidationError) fail(key, error.message.replace(/^Invalid timeout: /, ""));
+          if (error instanceof ValidationError) fail(key, error.detail);
           throw error;
         }
         out.timeout = value as number | string;
@@ -157,7 +157,7 @@ export function validateHfJobsTable(raw: unknown, scriptName: string): HfJobsTab
       case "secrets":
         if (!Array.isArray(value)) return fail(key, 'must be an array of secret names, e.g. ["HF_TOKEN"]');
         out.secrets = value.map((name: unknown, i) => {
-          if (typeof name !== "string" || !ENV_KEY_RE.test(name)) {
+          if (!isEnvName(name)) {
             return fail(`${key}[${i}]`, "must be a secret name (letters, digits and _), not a value");
           }
           return name;

@@ -1,26 +1,21 @@
 /**
  * Turns a uv job ({@link UvSpec}) into a plain {@link RunSpec}: `uv run [--with dep]... [--python v]
- * <script> <args...>` in the uv image, with local files shipped inside the spec (see
- * `uv-bootstrap.ts`) and defaults from the script's PEP 723 `[tool.hf-jobs]` table. Everything is
- * validated before any request; no shell ever joins user text.
+ * <script> <args...>` in the uv image, with local files shipped inside the spec (`files.ts` picks
+ * and reads them, `bootstrap.ts` carries them) and defaults from the script's PEP 723
+ * `[tool.hf-jobs]` table. Everything is validated before any request (`limits.ts` for sizes); no
+ * shell ever joins user text.
  * @module
  */
+import { createHash } from "node:crypto";
 import { readFile as fsReadFile, stat as fsStat } from "node:fs/promises";
-import { basename, resolve } from "node:path";
+import { basename } from "node:path";
 import { ValidationError } from "../core/errors.js";
-import { type HfJobsTable, readScriptMetadata } from "./pep723.js";
-import { UV_IMAGE } from "../wire/schemas.js";
-import { defaultNameFromScript } from "../jobs/spec.js";
 import type { JobSpecInput, RunSpec } from "../types.js";
-import {
-  bootstrapCommand,
-  encodeFilesPayload,
-  MAX_SHIPPED_BYTES,
-  MAX_SHIPPED_FILES,
-  PAYLOAD_ENV_PREFIX,
-  type ShippedFile,
-  shippedNameProblem,
-} from "./bootstrap.js";
+import { UV_IMAGE } from "../wire/schemas.js";
+import { bootstrapCommand, encodeFilesPayload, PAYLOAD_ENV_PREFIX, type ShippedFile } from "./bootstrap.js";
+import { classifyScript, findArgFiles, type LocalFiles, type PendingFile, readShipped, statListedFile } from "./files.js";
+import { checkArgument, checkEnvEntry, checkExecSize, execBytes } from "./limits.js";
+import { type HfJobsTable, readScriptMetadata } from "./pep723.js";
 
 /** Inline script code, shipped as a file. */
 export interface InlineScript {
@@ -37,7 +32,11 @@ export interface UvSpec extends Omit<JobSpecInput, "image" | "command" | "args">
    * (`python`, `lighteval`), a local file path (shipped with the job), or inline code.
    */
   script: string | InlineScript;
-  /** Arguments passed to the script unchanged, byte for byte (no shell). */
+  /**
+   * Arguments passed to the script, byte for byte (no shell). An argument that names a local file
+   * is shipped with the job and replaced by the file's path in the job, as the Python client
+   * does; so is one equal to the name of a shipped file (the script, `files`). See `shipArgs`.
+   */
   args?: string[];
   /** Extra packages, each sent as `--with <dep>`. PEP 723 `dependencies` need not be repeated here. */
   dependencies?: string[];
@@ -45,8 +44,15 @@ export interface UvSpec extends Omit<JobSpecInput, "image" | "command" | "args">
   python?: string;
   /** Image to run in; defaults to the script's `[tool.hf-jobs] image`, then the uv image. */
   image?: string;
-  /** Extra local files (configs, modules) written next to the script, under their base names. */
+  /** Extra local files (configs, modules) shipped next to the script, under their base names. */
   files?: string[];
+  /**
+   * Whether to look for local files in `args` (default `true`): an argument naming an existing
+   * local file is shipped and rewritten to its path in the job, and one ending in `.py`, `.sh`,
+   * `.yaml`, `.yml` or `.toml` that names no local file is refused, since the job could not find
+   * it. `false` sends such arguments unchanged, for paths that exist only in the image or a volume.
+   */
+  shipArgs?: boolean;
   /** Enable SSH access. Not available for scheduled jobs. */
   ssh?: boolean;
   /** Namespace to run in; defaults to the client's. */
@@ -65,55 +71,24 @@ export interface UvIo {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-const URL_RE = /^https?:\/\//i;
-const FILE_LIKE_RE = /\.(py|sh|ya?ml|toml)$/i;
-// Linux MAX_ARG_STRLEN: one argv or envp string, NUL included.
-const MAX_ARG_BYTES = 131072;
-
 /**
- * Most bytes the job's command line and environment may take together in the container, counted
- * as Linux counts them at `execve`: every argument and every `NAME=value` environment entry
- * (`env`, `secrets` and the shipped-file variables) as its UTF-8 bytes plus a NUL plus an 8-byte
- * pointer. Linux refuses an exec past ARG_MAX (2 MiB with the usual 8 MiB stack) with E2BIG, which
- * would only show once the job runs; {@link buildUvRunSpec} throws a {@link ValidationError}
- * instead. The remaining 512 KiB are left for what the image and the service add to the
- * environment (`PATH`, `HOME`, job variables) and for uv's own additions when it starts Python.
- */
-export const MAX_EXEC_BYTES = 1.5 * 1024 * 1024;
-
-// A whole Hugging Face access token; shipped files are readable by anyone who can inspect the job.
-const HF_TOKEN_IN_TEXT_RE = /(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}(?![A-Za-z0-9])/;
-
-type Script =
-  | { kind: "url" | "command"; target: string }
-  | { kind: "file"; target: string; file: PendingFile }
-  | { kind: "inline"; target: string; file: ShippedFile };
-
-interface PendingFile {
-  /** Absolute local path. */
-  path: string;
-  /** Path as the user wrote it, for messages. */
-  shown: string;
-  /** Field to blame. */
-  field: "script" | "files";
-  size: number;
-  executable: boolean;
-}
-
-/**
- * Builds the {@link RunSpec} of a uv job. Reads local files (the script, `files`) and the
- * script's PEP 723 metadata; throws a {@link ValidationError} before any request on a missing
- * file, a shipped total over {@link MAX_SHIPPED_BYTES}, malformed metadata, a secret named by
- * the metadata but unset locally, or any invalid option.
+ * Builds the {@link RunSpec} of a uv job. Reads local files (the script, `files`, arguments naming
+ * local files) and the script's PEP 723 metadata; throws a {@link ValidationError} before any
+ * request on a missing file, a shipped total over `MAX_SHIPPED_BYTES`, a file holding a token,
+ * malformed metadata, a secret named by the metadata but unset locally, or any invalid option.
  */
 export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSpec> {
   if (spec === null || typeof spec !== "object") throw new ValidationError("spec", "expected an object");
-  const readFile = io.readFile ?? ((path: string) => fsReadFile(path));
-  const stat = io.stat ?? ((path: string) => fsStat(path));
-  const cwd = io.cwd ?? process.cwd();
+  const fs: LocalFiles = {
+    readFile: io.readFile ?? ((path: string) => fsReadFile(path)),
+    stat: io.stat ?? ((path: string) => fsStat(path)),
+    cwd: io.cwd ?? process.cwd(),
+  };
   const localEnv = io.env ?? process.env;
 
   const args = strings("args", spec.args);
+  // Linux would refuse or alter these in the container; say so now rather than after scheduling.
+  for (const [i, arg] of args.entries()) checkArgument(`args[${i}]`, arg);
   const deps = strings("dependencies", spec.dependencies);
   for (const [i, dep] of deps.entries()) {
     if (dep.trim() === "" || dep.startsWith("-")) throw new ValidationError(`dependencies[${i}]`, "expected a requirement such as trl or torch>=2.4");
@@ -121,73 +96,65 @@ export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSp
   if (spec.python !== undefined && (typeof spec.python !== "string" || spec.python.trim() === "" || spec.python.startsWith("-"))) {
     throw new ValidationError("python", "expected a Python version or interpreter such as 3.12");
   }
+  if (spec.shipArgs !== undefined && typeof spec.shipArgs !== "boolean") throw new ValidationError("shipArgs", "expected a boolean");
 
-  const script = await classifyScript(spec.script, stat, cwd);
-  const pending: PendingFile[] = script.kind === "file" ? [script.file] : [];
-  for (const [i, path] of strings("files", spec.files).entries()) {
-    pending.push(await statLocal(path, `files[${i}]`, stat, cwd));
-  }
-  const shipped = await readShipped(script, pending, readFile);
+  const script = await classifyScript(spec.script, fs);
+  checkArgument("script", script.target);
+  const listed: PendingFile[] = script.kind === "file" ? [script.file] : [];
+  for (const [i, path] of strings("files", spec.files).entries()) listed.push(await statListedFile(path, `files[${i}]`, fs));
+  const listedNames = new Set([...(script.kind === "inline" ? [script.file.name] : []), ...listed.map((file) => basename(file.path))]);
+  const argFiles = spec.shipArgs === false ? new Map<number, PendingFile>() : await findArgFiles(args, listedNames, fs);
+  const shipped = await readShipped(script, [...listed, ...argFiles.values()], fs);
+  const scriptShipped = script.kind === "inline" || script.kind === "file";
 
-  const metaSource = script.kind === "inline" ? script.file.content : script.kind === "file" ? shipped[0]?.content : undefined;
+  const metaSource = scriptShipped ? shipped[0]?.content : undefined;
   const scriptLabel = script.kind === "inline" ? script.file.name : typeof spec.script === "string" ? spec.script : "script";
   const meta = metaSource ? readScriptMetadata(new TextDecoder().decode(metaSource), scriptLabel) : {};
   const table: HfJobsTable = meta.hfJobs ?? {};
 
-  const uvArgs = [...deps.flatMap((dep) => ["--with", dep]), ...(spec.python ? ["--python", spec.python] : []), script.target, ...args];
-  // Linux would refuse the exec in the container; say so now rather than after scheduling.
-  for (const [field, arg] of [["script", script.target] as const, ...args.map((a, i) => [`args[${i}]`, a] as const)]) {
-    if (Buffer.byteLength(arg, "utf8") + 1 > MAX_ARG_BYTES) {
-      throw new ValidationError(field, `is over ${MAX_ARG_BYTES - 1} bytes, the longest argument Linux accepts; ship the data as a file instead`);
-    }
-    if (arg.includes("\0")) throw new ValidationError(field, "contains a NUL character, which no process argument can hold");
-    // A lone surrogate has no UTF-8 form: it would arrive as U+FFFD, not as given.
-    if (Buffer.from(arg, "utf8").toString("utf8") !== arg) throw new ValidationError(field, "is not valid Unicode (lone surrogate)");
+  const flags = [...deps.flatMap((dep) => ["--with", dep]), ...(spec.python ? ["--python", spec.python] : [])];
+  const jobArgs = args.map((arg, i) => {
+    const file = argFiles.get(i);
+    return file ? basename(file.path) : arg;
+  });
+  const uvArgs = [...flags, script.target, ...jobArgs];
+  // 1-based positions among the uv arguments that the bootstrap points at the files' directory.
+  const fileArgs: number[] = scriptShipped ? [flags.length + 1] : [];
+  for (const [i, arg] of args.entries()) {
+    if (argFiles.has(i) || listedNames.has(arg)) fileArgs.push(flags.length + 2 + i);
   }
 
   const explicitSecrets = plainMap("secrets", spec.secrets);
   const secrets = { ...tableSecrets(table, explicitSecrets, localEnv), ...explicitSecrets };
   const env: Record<string, string> = { ...table.env, ...plainMap("env", spec.env) };
   for (const [field, map] of [["env", env], ["secrets", secrets]] as const) {
-    for (const key of Object.keys(map)) {
+    for (const [key, value] of Object.entries(map)) {
       if (key === PAYLOAD_ENV_PREFIX || key.startsWith(`${PAYLOAD_ENV_PREFIX}_`)) {
         throw new ValidationError(`${field}.${key}`, `names starting with ${PAYLOAD_ENV_PREFIX} are reserved for shipped files`);
       }
-    }
-  }
-  for (const [field, map] of [["env", env], ["secrets", secrets]] as const) {
-    for (const [key, value] of Object.entries(map)) {
-      // Types are checked downstream; only measure strings here.
-      if (typeof value === "string" && Buffer.byteLength(`${key}=${value}`, "utf8") + 1 > MAX_ARG_BYTES) {
-        throw new ValidationError(`${field}.${key}`, `is over ${MAX_ARG_BYTES - 1} bytes with its name, the longest environment entry Linux accepts; ship the data as a file instead`);
-      }
+      checkEnvEntry(field, key, value);
     }
   }
   // Python buffers stdout when it is not a terminal; live logs need it unbuffered.
   if (!Object.hasOwn(env, "PYTHONUNBUFFERED") && !Object.hasOwn(secrets, "PYTHONUNBUFFERED")) env.PYTHONUNBUFFERED = "1";
-  const payload = shipped.length > 0 ? encodeFilesPayload(shipped) : {};
+  const payload = shipped.length > 0 ? encodeFilesPayload(shipped, fileArgs) : {};
   const command = shipped.length > 0 ? bootstrapCommand(uvArgs) : ["uv", "run", ...uvArgs];
-  checkExecSize({
-    command: command.slice(0, command.length - uvArgs.length),
-    dependencies: uvArgs.slice(0, uvArgs.length - args.length - 1),
-    script: [script.target],
-    args,
-    env,
-    secrets,
-    payload,
-    scriptShipped: script.kind === "inline" || script.kind === "file",
-  });
+  const sizes = new Map<string, number>([
+    ["script", execBytes(script.target)],
+    ["dependencies", sumBytes(flags)],
+    ["args", sumBytes(jobArgs)],
+    ["env", sumBytes(entries(env))],
+    ["secrets", sumBytes(entries(secrets))],
+  ]);
+  addPayloadSizes(sizes, payload, shipped, scriptShipped);
+  checkExecSize(sumBytes(command.slice(0, command.length - uvArgs.length)), sizes);
   Object.assign(env, payload);
 
   const labels: Record<string, string> = { ...table.labels, ...plainMap("labels", spec.labels) };
   // An explicit name wins over a name label from the metadata (both at once is an error downstream).
   if (spec.name !== undefined && spec.labels?.name === undefined) delete labels.name;
 
-  const out: RunSpec = {
-    image: spec.image ?? table.image ?? UV_IMAGE,
-    command,
-    env,
-  };
+  const out: RunSpec = { image: spec.image ?? table.image ?? UV_IMAGE, command, env };
   if (Object.keys(secrets).length > 0) out.secrets = secrets;
   const flavor = spec.flavor ?? table.flavor;
   if (flavor !== undefined) out.flavor = flavor;
@@ -207,67 +174,50 @@ export async function buildUvRunSpec(spec: UvSpec, io: UvIo = {}): Promise<RunSp
   return out;
 }
 
-/** What the container's first `execve` carries, by the field to blame. */
-interface ExecParts {
-  /** The fixed part of the command (`uv run` or the bootstrap); never blamed. */
-  command: readonly string[];
-  /** `--with` and `--python` flags. */
-  dependencies: readonly string[];
-  /** The script argument. */
-  script: readonly string[];
-  args: readonly string[];
-  env: Readonly<Record<string, unknown>>;
-  secrets: Readonly<Record<string, unknown>>;
-  /** The `HF_JOBS_FILES*` variables. */
-  payload: Readonly<Record<string, string>>;
-  /** Whether the first shipped file is the script (then its chunks are blamed on `script`). */
-  scriptShipped: boolean;
-}
-
-/** Bytes one `execve` string takes: UTF-8 bytes, NUL and the pointer to it. */
-function execBytes(value: string): number {
-  return Buffer.byteLength(value, "utf8") + 1 + 8;
+/**
+ * Default `name` label of a uv job, as the Python client derives it: the script's last path
+ * component without query, fragment and `.py`, every character other than a letter, digit, `-`
+ * or `_` replaced by `-` (names are also stored as tags, which allow only those), then `-` and 8
+ * hex characters of the SHA-256 of the script and its arguments, NUL-separated. The base is cut
+ * to 91 characters so the name stays within the 100 a label may hold.
+ * @internal
+ */
+export function defaultNameFromScript(script: string, args: readonly string[]): string {
+  const last = (script.split("?")[0] ?? "").split("#")[0]?.replace(/\/+$/, "").split("/").pop() ?? "";
+  const stem = last.endsWith(".py") ? last.slice(0, -".py".length) : last;
+  const base = (stem || script).replace(/[^A-Za-z0-9_-]/gu, "-").slice(0, 91);
+  const hash = createHash("sha256").update([script, ...args].join("\0")).digest("hex").slice(0, 8);
+  return `${base}-${hash}`;
 }
 
 /**
- * Throws a {@link ValidationError} when argv + envp would exceed {@link MAX_EXEC_BYTES}, blaming
- * the field that takes the most room and listing the sizes (never a value).
+ * Charges each shipped file's chunk variables to the field that shipped it (`script` for the
+ * script, else `files`), and the manifest and argument list to `files`, or to `script` when the
+ * script is all that is shipped.
  */
-function checkExecSize(parts: ExecParts): void {
-  const sizes = new Map<string, number>();
+function addPayloadSizes(sizes: Map<string, number>, payload: Readonly<Record<string, string>>, shipped: readonly ShippedFile[], scriptShipped: boolean): void {
   const add = (field: string, bytes: number) => sizes.set(field, (sizes.get(field) ?? 0) + bytes);
-  const sum = (values: readonly string[]) => values.reduce((n, v) => n + execBytes(v), 0);
-  const entries = (map: Readonly<Record<string, unknown>>) => sum(Object.entries(map).map(([k, v]) => `${k}=${String(v)}`));
-  add("script", sum(parts.script));
-  add("dependencies", sum(parts.dependencies));
-  add("args", sum(parts.args));
-  add("env", entries(parts.env));
-  add("secrets", entries(parts.secrets));
-  const manifest = parts.payload[PAYLOAD_ENV_PREFIX];
-  if (manifest !== undefined) {
-    // Chunks are numbered across files in manifest order: charge each file's chunks to its field.
-    let k = 0;
-    const lines = manifest.split("\n").filter((line) => line !== "");
-    for (const [i, line] of lines.entries()) {
-      const field = i === 0 && parts.scriptShipped ? "script" : "files";
-      for (let j = Number(line.split(" ")[1]); j > 0; j--, k++) {
-        const name = `${PAYLOAD_ENV_PREFIX}_${k}`;
-        add(field, execBytes(`${name}=${parts.payload[name] ?? ""}`));
-      }
+  const manifest = payload[PAYLOAD_ENV_PREFIX];
+  if (manifest === undefined) return;
+  const lines = manifest.split("\n").filter((line) => line !== "");
+  let k = 0;
+  for (const [i, line] of lines.entries()) {
+    const field = i === 0 && scriptShipped ? "script" : "files";
+    for (let j = Number(line.split(" ")[1]); j > 0; j--, k++) {
+      const name = `${PAYLOAD_ENV_PREFIX}_${k}`;
+      add(field, execBytes(`${name}=${payload[name] ?? ""}`));
     }
-    add(lines.length === 1 && parts.scriptShipped ? "script" : "files", execBytes(`${PAYLOAD_ENV_PREFIX}=${manifest}`));
   }
-  const total = sum(parts.command) + [...sizes.values()].reduce((a, b) => a + b, 0);
-  if (total <= MAX_EXEC_BYTES) return;
-  const [field] = [...sizes.entries()].reduce((a, b) => (b[1] > a[1] ? b : a));
-  const detail = [...sizes.entries()]
-    .filter(([, bytes]) => bytes > 0)
-    .map(([name, bytes]) => `${name} ${bytes}`)
-    .join(", ");
-  throw new ValidationError(
-    field,
-    `the job's arguments and environment would take ${total} bytes in the container (${detail}), over the ${MAX_EXEC_BYTES}-byte (1.5 MiB) limit kept below Linux's 2 MiB ARG_MAX, past which the job could not start; put large data in a dataset, model or bucket and mount it with \`volumes\`, or fetch it from a URL`,
-  );
+  const rest = Object.entries(payload).filter(([name]) => !/_\d+$/.test(name));
+  add(shipped.length === 1 && scriptShipped ? "script" : "files", sumBytes(rest.map(([name, value]) => `${name}=${value}`)));
+}
+
+function sumBytes(values: readonly string[]): number {
+  return values.reduce((n, value) => n + execBytes(value), 0);
+}
+
+function entries(map: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(map).map(([key, value]) => `${key}=${String(value)}`);
 }
 
 /** Shape check only; keys and values are validated when the job spec is built. */
@@ -286,130 +236,15 @@ function strings(field: string, value: unknown): string[] {
   });
 }
 
-/** Decides what kind of script this is; a local file must exist, an in-image command must not look like a path. */
-async function classifyScript(script: unknown, stat: NonNullable<UvIo["stat"]>, cwd: string): Promise<Script> {
-  if (script !== null && typeof script === "object" && !Array.isArray(script)) {
-    const { code, name = "script.py" } = script as Partial<InlineScript>;
-    if (typeof code !== "string") throw new ValidationError("script.code", "expected the script's source as a string");
-    if (typeof name !== "string") throw new ValidationError("script.name", "expected a file name");
-    const problem = shippedNameProblem(name);
-    if (problem) throw new ValidationError("script.name", `${JSON.stringify(name)} ${problem}`);
-    const content = new TextEncoder().encode(code);
-    return { kind: "inline", target: `./${name}`, file: { name, content, executable: code.startsWith("#!") } };
-  }
-  if (typeof script !== "string" || script.trim() === "") {
-    throw new ValidationError("script", "expected a URL, a command, a local file path or { code }");
-  }
-  if (URL_RE.test(script)) return { kind: "url", target: script };
-  const path = resolve(cwd, script);
-  const found = await statOrExplain(stat, path, "script", script);
-  if (found?.isFile()) {
-    const file = pendingFile(script, path, "script", found);
-    return { kind: "file", target: `./${basename(path)}`, file };
-  }
-  if (script.includes("/") || script.includes("\\") || FILE_LIKE_RE.test(script)) {
-    throw new ValidationError(
-      "script",
-      `${JSON.stringify(script)} is not a file (resolved to ${resolve(cwd, script)}). To run a file that exists only in the image, use script "python" with the path in args`,
-    );
-  }
-  if (script.startsWith("-")) throw new ValidationError("script", `${JSON.stringify(script)} would be read by uv as an option`);
-  return { kind: "command", target: script };
-}
-
-type StatResult = Awaited<ReturnType<NonNullable<UvIo["stat"]>>>;
-
-/** `undefined` when nothing is at the path; other failures (permissions, ...) become a ValidationError. */
-async function statOrExplain(stat: NonNullable<UvIo["stat"]>, path: string, field: string, shown: string): Promise<StatResult | undefined> {
-  try {
-    return await stat(path);
-  } catch (error) {
-    const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new ValidationError(field, `cannot read ${JSON.stringify(shown)}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-function pendingFile(shown: string, path: string, blame: PendingFile["field"], info: StatResult): PendingFile {
-  return { path, shown, field: blame, size: info.size, executable: (info.mode & 0o111) !== 0 };
-}
-
-async function statLocal(shown: string, field: string, stat: NonNullable<UvIo["stat"]>, cwd: string): Promise<PendingFile> {
-  if (shown === "") throw new ValidationError(field, "expected a local file path");
-  const path = resolve(cwd, shown);
-  const info = await statOrExplain(stat, path, field, shown);
-  if (!info) throw new ValidationError(field, `${JSON.stringify(shown)} does not exist (resolved to ${path})`);
-  if (!info.isFile()) throw new ValidationError(field, `${JSON.stringify(shown)} is not a regular file`);
-  return pendingFile(shown, path, "files", info);
-}
-
-/** Checks names, counts and sizes from `stat` first (nothing huge is read), then reads the files. */
-async function readShipped(script: Script, pending: PendingFile[], readFile: NonNullable<UvIo["readFile"]>): Promise<ShippedFile[]> {
-  const inline = script.kind === "inline" ? [script.file] : [];
-  const unique = pending.filter((file, i) => pending.findIndex((other) => other.path === file.path) === i);
-  const names = new Map<string, string>(inline.map((f) => [f.name, "the inline script"]));
-  for (const file of unique) {
-    const name = basename(file.path);
-    const problem = shippedNameProblem(name);
-    if (problem) throw new ValidationError(file.field, `file name ${JSON.stringify(name)} ${problem}`);
-    const other = names.get(name);
-    // Renaming would break any argument that refers to the file by name, so collisions are errors.
-    if (other !== undefined) {
-      throw new ValidationError(file.field, `${JSON.stringify(file.shown)} and ${other} would both be written as ${JSON.stringify(name)}; rename one`);
-    }
-    names.set(name, JSON.stringify(file.shown));
-  }
-  if (inline.length + unique.length > MAX_SHIPPED_FILES) {
-    throw new ValidationError("files", `at most ${MAX_SHIPPED_FILES} files can be shipped with a job`);
-  }
-  const scriptBytes = script.kind === "inline" ? script.file.content.byteLength : script.kind === "file" ? script.file.size : 0;
-  checkTotal(
-    scriptBytes,
-    inline.reduce((sum, f) => sum + f.content.byteLength, 0) + unique.reduce((sum, f) => sum + f.size, 0),
-  );
-
-  const out: ShippedFile[] = [...inline];
-  for (const file of unique) {
-    let content: Uint8Array;
-    try {
-      content = await readFile(file.path);
-    } catch (error) {
-      throw new ValidationError(file.field, `cannot read ${JSON.stringify(file.shown)}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    out.push({ name: basename(file.path), content, executable: file.executable });
-  }
-  // Sizes from stat may be stale (a file still being written): check what was actually read.
-  const hasScript = script.kind === "inline" || script.kind === "file";
-  checkTotal(hasScript ? (out[0]?.content.byteLength ?? 0) : 0, out.reduce((sum, f) => sum + f.content.byteLength, 0));
-  for (const [i, file] of out.entries()) {
-    if (HF_TOKEN_IN_TEXT_RE.test(Buffer.from(file.content).toString("latin1"))) {
-      throw new ValidationError(
-        i === 0 && hasScript ? "script" : "files",
-        `${JSON.stringify(file.name)} contains what looks like a Hugging Face token; shipped files are readable by anyone who can inspect the job, pass the token in \`secrets\` instead`,
-      );
-    }
-  }
-  return out;
-}
-
-/** Blames the script when it alone is too big, else the extra files. */
-function checkTotal(scriptBytes: number, total: number): void {
-  if (total <= MAX_SHIPPED_BYTES) return;
-  throw new ValidationError(
-    scriptBytes > MAX_SHIPPED_BYTES ? "script" : "files",
-    `local files total ${total} bytes, over the ${MAX_SHIPPED_BYTES}-byte (${MAX_SHIPPED_BYTES / 1024} KiB) limit for files shipped inside the job; put large files in a dataset, model or bucket and mount it with \`volumes\`, or fetch them from a URL`,
-  );
-}
-
 /** Resolves `[tool.hf-jobs] secrets` names from the local environment, skipping those given explicitly. */
 function tableSecrets(
   table: HfJobsTable,
-  explicit: Record<string, string> | undefined,
+  explicit: Record<string, string>,
   localEnv: Readonly<Record<string, string | undefined>>,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of table.secrets ?? []) {
-    if (explicit && Object.hasOwn(explicit, name)) continue;
+    if (Object.hasOwn(explicit, name)) continue;
     const value = localEnv[name];
     // Only the name is ever reported, never a value.
     if (value === undefined) {

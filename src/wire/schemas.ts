@@ -235,10 +235,10 @@ export const ScheduledJobWire = z.object({
   type: z.string().optional(),
   createdAt: nullish(z.string()),
   updatedAt: nullish(z.string()),
-  schedule: z.string(),
+  schedule: nullish(z.string()),
   suspend: nullish(z.boolean()),
   concurrency: nullish(z.boolean()),
-  jobSpec: ScheduledJobSpecWire,
+  jobSpec: nullish(ScheduledJobSpecWire),
   status: nullish(
     z.object({
       lastJob: nullish(z.object({ id: z.string(), at: nullish(z.string()) })),

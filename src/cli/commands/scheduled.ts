@@ -2,7 +2,7 @@
  * `hf-jobs scheduled ...`: jobs the service runs on a cron schedule (reference §13).
  * @module
  */
-import type { ScheduledJob } from "../../scheduled/resource.js";
+import type { ScheduledJob } from "../../scheduled/types.js";
 import type { RunSpec } from "../../types.js";
 import { flag, type ParsedArgs } from "../args.js";
 import type { CommandSpec, GroupSpec } from "../command.js";
@@ -30,9 +30,9 @@ function scheduledColumns(mode: OutputMode): Column<ScheduledJob>[] {
   return [
     { header: "ID", get: (s) => s.id },
     { header: "NAME", get: (s) => s.name ?? "", max: 28 },
-    { header: "SCHEDULE", get: (s) => s.schedule },
-    { header: "IMAGE", get: (s) => s.job.image, max: 30 },
-    { header: "COMMAND", get: (s) => commandText([...s.job.command, ...s.job.args]), max: 36 },
+    { header: "SCHEDULE", get: (s) => s.schedule ?? "" },
+    { header: "IMAGE", get: (s) => s.job?.image ?? "", max: 30 },
+    { header: "COMMAND", get: (s) => (s.job ? commandText([...s.job.command, ...s.job.args]) : ""), max: 36 },
     { header: "LAST RUN", get: (s) => when(s.lastRun?.at, mode) },
     { header: "NEXT RUN", get: (s) => (s.nextRunAt ? (mode === "table" ? s.nextRunAt.toISOString().replace("T", " ").slice(0, 19) : s.nextRunAt.toISOString()) : "") },
     { header: "SUSPENDED", get: (s) => (s.suspended ? "yes" : "no") },
