@@ -282,7 +282,7 @@ describe.concurrent("uv jobs in ps and scheduled ps", () => {
     const ps = await hf(["ps", "-a", "-l", label]);
     const [header, row] = ps.stdout.trimEnd().split("\n").map((l) => l.split("\t"));
     expect(header?.[3]).toBe("COMMAND");
-    expect(row?.[3]).toBe("uv run ./hello.py --x 'a b'");
+    expect(row?.[3]).toBe("uv run hello.py --x 'a b'");
     // --json keeps the job as the service has it.
     const [job] = jsonLines((await hf(["ps", "-a", "--json", "-l", label])).stdout) as Job[];
     expect(job?.command[2]).toBe(UV_BOOTSTRAP);
@@ -291,7 +291,7 @@ describe.concurrent("uv jobs in ps and scheduled ps", () => {
     const sid = created.stdout.trim();
     const sps = await hf(["scheduled", "ps", "-a"]);
     const srow = sps.stdout.split("\n").find((l) => l.startsWith(sid))?.split("\t");
-    expect(srow?.[4]).toBe("uv run ./hello.py --x 1");
+    expect(srow?.[4]).toBe("uv run hello.py --x 1");
     await client.scheduled.delete(sid);
   });
 
