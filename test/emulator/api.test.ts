@@ -91,7 +91,7 @@ describe("Host header (DNS rebinding)", () => {
         res.on("data", (d: string) => {
           body += d;
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, link: res.headers.link }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, link: res.headers.link?.toString() }));
       });
       req.on("error", reject);
       req.end();
@@ -120,7 +120,7 @@ describe("Host header (DNS rebinding)", () => {
           { hostname, port, path: `/api/jobs/${named.namespace}`, headers: { Host: `dev-box.lan:${port}`, Authorization: `Bearer ${named.token}` } },
           (r) => {
             r.resume();
-            r.on("end", () => resolve({ status: r.statusCode ?? 0, link: r.headers.link }));
+            r.on("end", () => resolve({ status: r.statusCode ?? 0, link: r.headers.link?.toString() }));
           },
         );
         req.on("error", reject);
