@@ -96,3 +96,52 @@ describe("a host process ended by a signal", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+describe("hf-jobs emulator", () => {
+  it("stops every job and exits 0 on SIGHUP (a closed terminal)", { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", main, "emulator", "--engine", "none", "--json"], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: dir, HF_TOKEN: undefined, HF_ENDPOINT: undefined },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    spawned.push(child);
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.on("exit", (code, signal) => resolve({ code, signal }));
+    });
+    const info = await waitFor(() => (out.includes("\n") ? (JSON.parse(out.split("\n")[0] as string) as { url: string; token: string; namespace: string }) : undefined), 30_000, 50);
+    const headers = { Authorization: `Bearer ${info.token}`, "Content-Type": "application/json" };
+    const job = (await (
+      await fetch(`${info.url}/api/jobs/${info.namespace}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ dockerImage: "alpine", command: ["sh", "-c", "echo $$; exec sleep 120"], flavor: "cpu-basic" }),
+      })
+    ).json()) as { id: string };
+    const res = await fetch(`${info.url}/api/jobs/${info.namespace}/${job.id}/logs`, { headers });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    let pid: number | undefined;
+    while (pid === undefined) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`log stream ended early: ${text}`);
+      text += new TextDecoder().decode(value);
+      const match = /"data":"(\d+)"/.exec(text);
+      if (match) pid = Number(match[1]);
+    }
+    jobPids.push(pid);
+    await reader.cancel().catch(() => {});
+    // TMPDIR also holds tsx's cache: only the emulator's own directory counts.
+    const emulatorDirs = () => readdirSync(dir).filter((name) => name.startsWith("hf-jobs-emulator-"));
+    expect(emulatorDirs().length).toBe(1);
+    child.kill("SIGHUP");
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(processAlive(pid)).toBe(false);
+    expect(emulatorDirs()).toEqual([]);
+  });
+});
