@@ -4,7 +4,7 @@
  * @module
  */
 
-/** One flavor: resources and hourly price as listed by the reference. */
+/** One flavor: resources and hourly price as the service lists them. */
 export interface Flavor {
   name: string;
   prettyName: string;
