@@ -55,7 +55,6 @@ beforeAll(async () => {
     logger: () => {},
     schedulingDelayMs: 30,
     killGraceMs: 300,
-    closeLogStreamsAtJobEnd: true,
     env: { PATH: `${bin}:${process.env.PATH}` },
   });
   client = new JobsClient({ endpoint: emu.url, token: emu.token });

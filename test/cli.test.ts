@@ -21,8 +21,7 @@ let cleanup: () => void = () => {};
 beforeAll(async () => {
   const [built, emulator] = await Promise.all([
     buildCli(),
-    // Log streams end with the job, so that foreground runs return promptly.
-    startEmulator({ containerEngine: "none", logger: () => {}, schedulingDelayMs: 30, killGraceMs: 300, closeLogStreamsAtJobEnd: true }),
+    startEmulator({ containerEngine: "none", logger: () => {}, schedulingDelayMs: 30, killGraceMs: 300 }),
   ]);
   cli = built.cli;
   cleanup = built.cleanup;

@@ -1,4 +1,7 @@
-// The emulator's shared state, handed to every route.
+/**
+ * The emulator's shared state, handed to every route.
+ * @module
+ */
 import type { Identity } from "./identity.js";
 import type { JobStore } from "./jobs.js";
 import type { MetricsHub } from "./metrics.js";

@@ -1,5 +1,8 @@
-// The environment a job process sees: a minimal host base, then the emulator's extras, the job's
-// variables and secrets, and last the variables the service itself sets (they cannot be overridden).
+/**
+ * The environment a job process sees: a minimal host base, then the emulator's extras, the job's
+ * variables and secrets, and last the variables the service itself sets (they cannot be overridden).
+ * @module
+ */
 import { type Flavor, flavorEnv } from "./hardware.js";
 
 const FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

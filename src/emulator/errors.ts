@@ -1,15 +1,21 @@
-// Error responses shaped like the Hub's: JSON `{"error": "..."}` plus the X-Error-Message header.
+/**
+ * Error responses shaped like the Hub's: JSON `{"error": "..."}` plus the X-Error-Message header.
+ * @module
+ */
 import { STATUS_CODES, type ServerResponse } from "node:http";
 
 /** An error that becomes an HTTP error response. */
 export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
+  /** HTTP status of the answer. */
+  readonly status: number;
+  /** Extra response headers, e.g. `Allow`. */
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.name = "HttpError";
+    this.status = status;
+    this.headers = headers;
   }
 }
 
@@ -18,10 +24,24 @@ export const MESSAGES = {
   unauthorized: "Invalid credentials in Authorization header",
   jobNotFound: "Job not found",
   scheduledJobNotFound: "Scheduled job not found",
-  notFound: "Not Found",
   busy: "A run of this scheduled job is already in progress and concurrency is disabled",
   metricsFinished: "Job is not running: metrics are only available while it runs",
+  hostNotAllowed:
+    "Host header not allowed by the @org/hf-jobs emulator: it answers to localhost, 127.0.0.1, [::1] and its bound host only (see the allowedHosts option)",
 } as const;
+
+/**
+ * The answer to a route the emulator does not serve, e.g. the storage buckets the Python client
+ * uploads local uv scripts to: a 404 that says the route is not emulated, rather than a bare
+ * "Not Found" that reads like a missing job.
+ */
+export function notEmulated(method: string, pathname: string): HttpError {
+  const shown = pathname.length > 200 ? `${pathname.slice(0, 200)}...` : pathname;
+  return new HttpError(
+    404,
+    `${method} ${shown} is not emulated by @org/hf-jobs emulator: it serves the Jobs API (/api/jobs, /api/scheduled-jobs), /api/jobs/hardware and /api/whoami-v2 only`,
+  );
+}
 
 /** A 403 for a namespace the token may not use. */
 export function forbiddenNamespace(namespace: string): HttpError {

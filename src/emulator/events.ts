@@ -1,5 +1,8 @@
-// GET .../events: the job's stage changes as SSE. The service's format is undocumented (reference
-// §17.4); the emulator sends `data: {"type":"stage","stage":...,"message":...,"timestamp":...}`.
+/**
+ * `GET .../events`: the job's stage changes as SSE. The service does not document this stream's
+ * format; the emulator sends `data: {"type":"stage","stage":...,"message":...,"timestamp":...}`.
+ * @module
+ */
 import type { RequestContext } from "./http.js";
 import type { Job, StageEvent } from "./job.js";
 import { SseStream } from "./sse.js";
@@ -8,8 +11,8 @@ function format(event: StageEvent): string {
   return `data: ${JSON.stringify({ type: "stage", stage: event.stage, message: event.message, timestamp: event.at.toISOString() })}\n\n`;
 }
 
-/** Replays every stage change since creation, then follows; ends at the job's end only if asked. */
-export async function serveEvents(ctx: RequestContext, job: Job, options: { keepAliveMs: number; closeAtJobEnd: boolean }): Promise<void> {
+/** Replays every stage change since creation, then follows; ends after the terminal stage unless `keepOpen`. */
+export async function serveEvents(ctx: RequestContext, job: Job, options: { keepAliveMs: number; keepOpen: boolean }): Promise<void> {
   const sse = SseStream.open(ctx, options);
   if (!sse) return;
   let wake: (() => void) | undefined;
@@ -25,7 +28,7 @@ export async function serveEvents(ctx: RequestContext, job: Job, options: { keep
         if (!(await sse.write(batch))) return;
         continue;
       }
-      if (options.closeAtJobEnd && job.terminal) {
+      if (!options.keepOpen && job.terminal) {
         sse.end();
         return;
       }

@@ -1,4 +1,8 @@
-// Deterministic fault injection: rules matched in order, each with an optional budget (`times`).
+/**
+ * Deterministic fault injection (rules matched in order, each with an optional budget `times`)
+ * and the bounded request log of `Emulator.requests`.
+ * @module
+ */
 import type { FaultRule, RequestFilter } from "./types.js";
 
 /** What the matching rules ask of one request. */
@@ -74,21 +78,21 @@ function affects(rule: FaultRule, traits: RouteTraits): boolean {
 
 /** The live rule list of one emulator. */
 export class FaultRegistry {
-  private rules: ActiveRule[] = [];
+  #rules: ActiveRule[] = [];
 
   /** Adds a rule after the others; returns its remover. */
   add(rule: FaultRule): () => void {
     validate(rule);
     const active: ActiveRule = { rule: { ...rule }, matches: requestMatcher(rule), remaining: rule.times ?? Number.POSITIVE_INFINITY };
-    this.rules.push(active);
+    this.#rules.push(active);
     return () => {
-      this.rules = this.rules.filter((r) => r !== active);
+      this.#rules = this.#rules.filter((r) => r !== active);
     };
   }
 
   /** Removes every rule. */
   clear(): void {
-    this.rules = [];
+    this.#rules = [];
   }
 
   /**
@@ -101,7 +105,7 @@ export class FaultRegistry {
    */
   take(method: string, path: string, traits: RouteTraits): AppliedFaults {
     const applied: AppliedFaults = { latencyMs: 0, drop: false, stuckInScheduling: false };
-    for (const active of this.rules) {
+    for (const active of this.#rules) {
       const { rule } = active;
       if (active.remaining <= 0 || !active.matches(method, path) || !affects(rule, traits)) continue;
       const code = rule.status;
@@ -126,33 +130,62 @@ export class FaultRegistry {
       if (cut) applied.closeStreamAfterEvents = rule.closeStreamAfterEvents;
       if (stuck) applied.stuckInScheduling = true;
     }
-    this.rules = this.rules.filter((r) => r.remaining > 0);
+    this.#rules = this.#rules.filter((r) => r.remaining > 0);
     return applied;
   }
 }
 
-/** Counts requests by method and path for `Emulator.requests`; memory grows with distinct paths only. */
+/** Longest path kept per record; longer ones are cut, so that one request cannot take much memory. */
+const MAX_RECORDED_PATH = 512;
+
+/**
+ * Counts requests by method and path for `Emulator.requests`. Memory is bounded whatever clients
+ * send: at most `maxKeys` distinct method + path pairs are kept (the least recently seen one is
+ * forgotten first), each path cut at 512 characters.
+ */
 export class RequestLog {
-  private counts = new Map<string, { method: string; path: string; n: number }>();
+  readonly #counts = new Map<string, { method: string; path: string; n: number }>();
+  readonly #maxKeys: number;
+
+  constructor(maxKeys = 10_000) {
+    this.#maxKeys = maxKeys;
+  }
 
   /** Records one request. */
   record(method: string, path: string): void {
-    const key = `${method} ${path}`;
-    const entry = this.counts.get(key);
-    if (entry) entry.n += 1;
-    else this.counts.set(key, { method, path, n: 1 });
+    const shortPath = path.length > MAX_RECORDED_PATH ? path.slice(0, MAX_RECORDED_PATH) : path;
+    const shortMethod = method.slice(0, 16);
+    const key = `${shortMethod} ${shortPath}`;
+    const entry = this.#counts.get(key);
+    if (entry) {
+      // Re-inserted, so that the Map's order is least recently seen first.
+      this.#counts.delete(key);
+      entry.n += 1;
+      this.#counts.set(key, entry);
+      return;
+    }
+    if (this.#counts.size >= this.#maxKeys) {
+      const oldest = this.#counts.keys().next();
+      if (!oldest.done) this.#counts.delete(oldest.value);
+    }
+    this.#counts.set(key, { method: shortMethod, path: shortPath, n: 1 });
+  }
+
+  /** Number of distinct method + path pairs held. */
+  get size(): number {
+    return this.#counts.size;
   }
 
   /** Number of recorded requests matching the filter. */
   count(filter: RequestFilter = {}): number {
     const matches = requestMatcher(filter);
     let total = 0;
-    for (const e of this.counts.values()) if (matches(e.method, e.path)) total += e.n;
+    for (const e of this.#counts.values()) if (matches(e.method, e.path)) total += e.n;
     return total;
   }
 
   /** Forgets everything. */
   reset(): void {
-    this.counts.clear();
+    this.#counts.clear();
   }
 }

@@ -1,7 +1,10 @@
-// GPU readings through `nvidia-smi`, probed once; `{}` when it does not answer.
+/**
+ * GPU readings through `nvidia-smi`, probed once; `{}` when it does not answer.
+ * @module
+ */
 import { execFile } from "node:child_process";
 
-/** One GPU in a metric event (snake_case, reference §8). */
+/** One GPU in a metric event (snake_case, like the service's). */
 export interface GpuReading {
   utilization: number;
   memory_used_bytes: number;
@@ -29,13 +32,13 @@ function parse(stdout: string): Record<string, GpuReading> {
 
 /** Host GPUs, read at most once per call; after a first failure, never asks again. */
 export class GpuProbe {
-  private available: boolean | undefined;
+  #available: boolean | undefined;
 
   /** Current GPU readings (host-wide: the emulator cannot attribute GPUs to jobs). */
   async read(): Promise<Record<string, GpuReading>> {
-    if (this.available === false) return {};
+    if (this.#available === false) return {};
     const stdout = await query();
-    this.available = stdout !== undefined;
+    this.#available = stdout !== undefined;
     return stdout ? parse(stdout) : {};
   }
 }

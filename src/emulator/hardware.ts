@@ -1,6 +1,10 @@
-// The hardware table of the reference (§12.2) and what a flavor means for a job's environment.
+/**
+ * The service's hardware table (flavors, resources, prices) and what a flavor means for a job's
+ * environment.
+ * @module
+ */
 
-/** One flavor: resources and hourly price as listed by the reference. */
+/** One flavor: resources and hourly price as the service lists them. */
 export interface Flavor {
   name: string;
   prettyName: string;
@@ -13,7 +17,8 @@ export interface Flavor {
 
 type Row = [name: string, pretty: string, cpu: number, ram: number, storage: number, gpu: [string, number, number] | null, usdPerHour: number];
 
-// name, pretty name, vCPU, RAM GB, storage GB, [model, count, total VRAM GB], $/hour (reference §12.2).
+// name, pretty name, vCPU, RAM GB, storage GB, [model, count, total VRAM GB], $/hour, as the
+// service lists them at GET /api/jobs/hardware.
 const ROWS: Row[] = [
   ["cpu-basic", "CPU Basic", 2, 16, 50, null, 0.01],
   ["cpu-upgrade", "CPU Upgrade", 8, 32, 50, null, 0.03],
@@ -76,7 +81,7 @@ export function unitCostMicroUSD(flavor: Flavor): number {
   return Math.round((flavor.usdPerHour / 60) * 1e6);
 }
 
-/** Body of `GET /api/jobs/hardware` (reference §12.1): camelCase, quantity and sizes as strings. */
+/** Body of `GET /api/jobs/hardware`: camelCase, quantity and sizes as strings, like the service's. */
 export function hardwareList(): Record<string, unknown>[] {
   return [...FLAVORS.values()].map((f) => {
     const micro = unitCostMicroUSD(f);
@@ -95,7 +100,7 @@ export function hardwareList(): Record<string, unknown>[] {
             manufacturer: "Nvidia",
           }
         : null,
-      // Derived from the integer so that the two fields agree, as in the reference's cpu-basic example.
+      // Derived from the integer so that the two fields agree, as in the service's answers.
       unitCostMicroUSD: micro,
       unitCostUSD: micro / 1e6,
       unitLabel: "minute",
@@ -108,10 +113,11 @@ export function memoryBytes(flavor: Flavor): number {
   return flavor.ramGb * 1024 ** 3;
 }
 
-/** The variables the service sets in every job (reference §11.1). */
+/** The variables the service sets in every job. */
 export function flavorEnv(flavor: Flavor): { ACCELERATOR: string; CPU_CORES: string; MEMORY: string } {
   return {
-    // HUBDOCS: the flavor name (e.g. `t4-medium`) on GPU hardware, `none` on CPU-only hardware.
+    // As the Hub's Jobs documentation describes it: the flavor name (e.g. `t4-medium`) on GPU
+    // hardware, `none` on CPU-only hardware.
     ACCELERATOR: flavor.accelerator ? flavor.name : "none",
     CPU_CORES: String(flavor.cpu),
     MEMORY: `${flavor.ramGb}Gi`,

@@ -1,4 +1,7 @@
-// Per-request context and the helpers routes use to read bodies and answer.
+/**
+ * Per-request context and the helpers routes use to read bodies and answer.
+ * @module
+ */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError } from "./errors.js";
 import type { AppliedFaults } from "./faults.js";

@@ -1,4 +1,7 @@
-// The emulated account: the token's user, its organisations, and the entities responses embed.
+/**
+ * The emulated account: the token's user, its organisations, and the entities responses embed.
+ * @module
+ */
 import { forbiddenNamespace } from "./errors.js";
 import { stableId } from "./ids.js";
 
@@ -16,10 +19,15 @@ function avatar(id: string): string {
 
 /** The user behind the token and the namespaces it may use. */
 export class Identity {
-  constructor(
-    readonly user: string,
-    readonly orgs: readonly string[],
-  ) {}
+  /** The token's user name (the emulator's namespace). */
+  readonly user: string;
+  /** Organisations the token may also use. */
+  readonly orgs: readonly string[];
+
+  constructor(user: string, orgs: readonly string[]) {
+    this.user = user;
+    this.orgs = orgs;
+  }
 
   /** Throws 403 unless the token may use `namespace`. */
   assertNamespace(namespace: string): void {

@@ -1,4 +1,7 @@
-// Identifier generators: job ids look like the service's (24 hex chars, ObjectId-like).
+/**
+ * Identifier generators: job ids look like the service's (24 hex chars, ObjectId-like).
+ * @module
+ */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 
 /** A fresh 24-hex-char id: 8 hex of seconds since the epoch, then 16 random hex. */

@@ -1,4 +1,7 @@
-// One job's state: spec, stage history, log file, and its wire (JSON) representation.
+/**
+ * One job's state: spec, stage history, log file, and its wire (JSON) representation.
+ * @module
+ */
 import { EventEmitter } from "node:events";
 import { TERMINAL_STAGES } from "../wire/schemas.js";
 import type { Entity } from "./identity.js";
@@ -31,7 +34,7 @@ export class Job {
   process: JobProcess | undefined;
   startTimer: NodeJS.Timeout | undefined;
   timeoutTimer: NodeJS.Timeout | undefined;
-  private readonly emitter = new EventEmitter();
+  readonly #emitter = new EventEmitter();
 
   constructor(
     readonly id: string,
@@ -49,7 +52,7 @@ export class Job {
     this.updatedAt = createdAt;
     this.labels = { ...spec.labels };
     this.history = [{ stage: this.stage, message: null, at: createdAt }];
-    this.emitter.setMaxListeners(0);
+    this.#emitter.setMaxListeners(0);
   }
 
   /** True once the stage is final. */
@@ -64,8 +67,8 @@ export class Job {
 
   /** Calls `listener` after every stage change. Returns the unsubscriber. */
   onStage(listener: () => void): () => void {
-    this.emitter.on("stage", listener);
-    return () => this.emitter.off("stage", listener);
+    this.#emitter.on("stage", listener);
+    return () => this.#emitter.off("stage", listener);
   }
 
   /** Moves to a new stage; terminal stages also set `finishedAt`. */
@@ -79,7 +82,7 @@ export class Job {
       if (stage === "ERROR") this.failureCount += 1;
     }
     this.history.push({ stage, message, at });
-    this.emitter.emit("stage");
+    this.#emitter.emit("stage");
   }
 }
 
@@ -87,7 +90,7 @@ function seconds(from: Date, to: Date): number {
   return Math.max(0, Math.floor((to.getTime() - from.getTime()) / 1000));
 }
 
-/** The Job object of the responses (reference §5.2); secrets appear as names only. */
+/** The Job object of the responses; secrets appear as names only. */
 export function jobToWire(job: Job, now: Date = new Date()): Record<string, unknown> {
   const end = job.finishedAt ?? now;
   const durations: Record<string, number> = {};

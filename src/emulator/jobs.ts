@@ -1,5 +1,8 @@
-// The job store and lifecycle: SCHEDULING -> RUNNING -> COMPLETED / ERROR / CANCELED, one real
-// child process per job, a fresh working directory removed afterwards.
+/**
+ * The job store and lifecycle: SCHEDULING -> RUNNING -> COMPLETED / ERROR / CANCELED, one real
+ * child process per job, a fresh working directory removed afterwards.
+ * @module
+ */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Engine, containerName, runArgs } from "./container.js";
@@ -13,7 +16,7 @@ import type { ResolvedOptions } from "./options.js";
 import { JobProcess, type SpawnPlan } from "./runner.js";
 import type { JobSpec } from "./spec.js";
 
-/** The service's default timeout when a spec sets none (reference §11.2). */
+/** The service's default timeout when a spec sets none: 30 minutes. */
 export const DEFAULT_TIMEOUT_SECONDS = 30 * 60;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -24,6 +27,11 @@ export interface JobStoreDeps {
   /** Directory for job working directories and log files; removed by the caller on close. */
   root: string;
   engine: Engine | null;
+  /**
+   * Absolute path of the engine's CLI, resolved once at start-up from the emulator's own PATH, so
+   * that a job's `PATH` cannot choose which host binary runs as the engine.
+   */
+  engineBinary: string | undefined;
   /** Unique per emulator instance; part of container names. */
   instance: string;
   /** Why jobs run on the host (for command-not-found messages). */
@@ -46,53 +54,56 @@ export interface CreateOptions {
 
 /** All jobs of one emulator and their processes. */
 export class JobStore {
-  private readonly jobs = new Map<string, Job>();
-  private seq = 0;
-  private readonly live = new Set<JobProcess>();
-  private readonly runs = new Set<Promise<void>>();
-  private closed = false;
+  readonly #jobs = new Map<string, Job>();
+  #seq = 0;
+  readonly #live = new Set<JobProcess>();
+  readonly #runs = new Set<Promise<void>>();
+  #closed = false;
+  readonly #deps: JobStoreDeps;
 
-  constructor(private readonly deps: JobStoreDeps) {}
+  constructor(deps: JobStoreDeps) {
+    this.#deps = deps;
+  }
 
   /** Creates a job in SCHEDULING; unless `stuck`, it starts after `schedulingDelayMs`. */
   create(namespace: string, spec: JobSpec, options: CreateOptions = {}): Job {
     const id = newObjectId();
-    const { identity } = this.deps;
+    const { identity } = this.#deps;
     const job = new Job(
       id,
-      ++this.seq,
+      ++this.#seq,
       namespace,
       spec,
       new Date(),
       identity.owner(namespace),
       identity.createdBy(),
       options.initiator ?? identity.userInitiator(),
-      new LogFile(join(this.deps.root, `${id}.log`)),
+      new LogFile(join(this.#deps.root, `${id}.log`)),
       newReplicaId(),
       options.scheduledJobId,
     );
-    this.jobs.set(id, job);
-    if (!options.stuck && !this.closed) {
-      job.startTimer = setTimeout(() => this.track(this.run(job)), this.deps.options.schedulingDelayMs);
+    this.#jobs.set(id, job);
+    if (!options.stuck && !this.#closed) {
+      job.startTimer = setTimeout(() => this.#track(this.#run(job)), this.#deps.options.schedulingDelayMs);
     }
     return job;
   }
 
   /** The job with that id in that namespace. */
   get(namespace: string, id: string): Job | undefined {
-    const job = this.jobs.get(id);
+    const job = this.#jobs.get(id);
     return job && job.namespace === namespace ? job : undefined;
   }
 
   /** One page of a namespace's jobs, newest first, strictly older than `beforeSeq` when given. */
   list(namespace: string, filter: JobFilter, beforeSeq: number | undefined, pageSize: number): { items: Job[]; more: boolean } {
     const items: Job[] = [];
-    const all = [...this.jobs.values()];
+    const all = [...this.#jobs.values()];
     for (let i = all.length - 1; i >= 0; i--) {
       const job = all[i]!;
       if (job.namespace !== namespace || (beforeSeq !== undefined && job.seq >= beforeSeq)) continue;
       if (filter.stages.length > 0 && !filter.stages.includes(job.stage)) continue;
-      if (!filter.labels.every(([k, v]) => (v === undefined ? k in job.labels : job.labels[k] === v))) continue;
+      if (!filter.labels.every(([k, v]) => labelMatches(job.labels, k, v))) continue;
       if (items.length === pageSize) return { items, more: true };
       items.push(job);
     }
@@ -101,7 +112,7 @@ export class JobStore {
 
   /** Whether a job started by that scheduled job is still SCHEDULING or RUNNING. */
   hasActiveRun(scheduledJobId: string): boolean {
-    for (const job of this.jobs.values()) if (job.scheduledJobId === scheduledJobId && !job.terminal) return true;
+    for (const job of this.#jobs.values()) if (job.scheduledJobId === scheduledJobId && !job.terminal) return true;
     return false;
   }
 
@@ -111,7 +122,7 @@ export class JobStore {
     clearTimeout(job.startTimer);
     job.startTimer = undefined;
     job.setStage("CANCELED", null);
-    this.stopProcess(job);
+    this.#stopProcess(job);
   }
 
   /** Replaces the user labels. */
@@ -122,58 +133,58 @@ export class JobStore {
 
   /** SIGKILLs every live process group synchronously (for the process-exit guard). */
   killAllNow(): void {
-    for (const proc of this.live) void proc.kill();
+    for (const proc of this.#live) void proc.kill();
   }
 
   /** Number of job processes still alive. */
   liveProcesses(): number {
-    return this.live.size;
+    return this.#live.size;
   }
 
   /** Kills every process group, waits for every job to settle; no job starts afterwards. */
   async close(): Promise<void> {
-    this.closed = true;
-    for (const job of this.jobs.values()) {
+    this.#closed = true;
+    for (const job of this.#jobs.values()) {
       clearTimeout(job.startTimer);
       clearTimeout(job.timeoutTimer);
       job.startTimer = undefined;
     }
     // Container removals are awaited too: `close()` must not resolve while a container still runs.
-    const removals = [...this.live].map((proc) => proc.kill());
+    const removals = [...this.#live].map((proc) => proc.kill());
     await Promise.allSettled(removals);
-    while (this.runs.size > 0) await Promise.allSettled([...this.runs]);
-    await Promise.allSettled([...this.jobs.values()].map((job) => job.log.close()));
+    while (this.#runs.size > 0) await Promise.allSettled([...this.#runs]);
+    await Promise.allSettled([...this.#jobs.values()].map((job) => job.log.close()));
   }
 
-  private track(run: Promise<void>): void {
-    this.runs.add(run);
-    void run.finally(() => this.runs.delete(run));
+  #track(run: Promise<void>): void {
+    this.#runs.add(run);
+    void run.finally(() => this.#runs.delete(run));
   }
 
-  private stopProcess(job: Job): void {
+  #stopProcess(job: Job): void {
     clearTimeout(job.timeoutTimer);
-    if (job.process) job.process.stop(this.deps.options.killGraceMs);
+    if (job.process) job.process.stop(this.#deps.options.killGraceMs);
     else if (job.log.state === "pending") void job.log.close();
   }
 
-  private expire(job: Job): void {
+  #expire(job: Job): void {
     if (job.stage !== "RUNNING") return;
     job.setStage("ERROR", "Job timeout");
-    this.stopProcess(job);
+    this.#stopProcess(job);
   }
 
   /** Runs the job to its end; never throws. */
-  private async run(job: Job): Promise<void> {
+  async #run(job: Job): Promise<void> {
     job.startTimer = undefined;
-    if (this.closed || job.stage !== "SCHEDULING") return;
+    if (this.#closed || job.stage !== "SCHEDULING") return;
     job.setStage("RUNNING", null);
     let workDir: string | undefined;
     let end: { stage: "COMPLETED" | "ERROR"; message: string | null; at?: Date } | undefined;
     try {
-      workDir = await mkdtemp(join(this.deps.root, `${job.id}-`));
+      workDir = await mkdtemp(join(this.#deps.root, `${job.id}-`));
       await job.log.start(job.startedAt ?? new Date());
-      if (!job.is("RUNNING") || this.closed) return;
-      const plan = this.plan(job, workDir);
+      if (!job.is("RUNNING") || this.#closed) return;
+      const plan = this.#plan(job, workDir);
       if (typeof plan === "string") {
         job.log.line(plan, new Date().toISOString());
         end = { stage: "ERROR", message: plan };
@@ -181,14 +192,14 @@ export class JobStore {
       }
       const proc = new JobProcess(plan, job.log);
       job.process = proc;
-      this.live.add(proc);
+      this.#live.add(proc);
       const timeoutMs = (job.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
-      job.timeoutTimer = setTimeout(() => this.expire(job), Math.min(timeoutMs, MAX_TIMER_MS));
+      job.timeoutTimer = setTimeout(() => this.#expire(job), Math.min(timeoutMs, MAX_TIMER_MS));
       const outcome = await proc.finished;
       // A removal started by cancel/timeout may outlive the engine's CLI; the run (awaited by
       // `close()`) lasts until it ended.
       await proc.removed;
-      this.live.delete(proc);
+      this.#live.delete(proc);
       clearTimeout(job.timeoutTimer);
       job.process = undefined;
       if (outcome.kind === "spawn-error") {
@@ -210,7 +221,7 @@ export class JobStore {
     }
   }
 
-  private plan(job: Job, workDir: string): SpawnPlan | string {
+  #plan(job: Job, workDir: string): SpawnPlan | string {
     const { spec } = job;
     const flavor = findFlavor(spec.flavor);
     if (!flavor) return `Unknown flavor on the emulator: ${spec.flavor}`;
@@ -218,25 +229,25 @@ export class JobStore {
       jobId: job.id,
       flavor,
       workDir,
-      extra: this.deps.options.env,
+      extra: this.#deps.options.env,
       environment: spec.environment,
       secrets: spec.secrets,
     };
     const commandName = spec.command[0];
-    const { engine } = this.deps;
+    const { engine } = this.#deps;
     if (engine) {
       if (spec.dockerImage === undefined) {
         return `Space images cannot run in the emulator: spaceId "${spec.spaceId ?? ""}" has no locally runnable image; use a dockerImage`;
       }
       const env = containerEnvironment(input);
-      const name = containerName(this.deps.instance, job.id);
+      const name = containerName(this.#deps.instance, job.id);
       return {
-        file: engine,
+        file: this.#deps.engineBinary ?? engine,
         args: runArgs({ name, image: spec.dockerImage, command: spec.command, args: spec.arguments, envNames: Object.keys(env) }),
         env: { ...definedEnv(process.env), ...env },
         cwd: workDir,
         commandName: commandName ?? spec.dockerImage,
-        hostReason: this.deps.hostReason,
+        hostReason: this.#deps.hostReason,
         container: { engine, name },
       };
     }
@@ -249,9 +260,18 @@ export class JobStore {
       env: jobEnvironment(input),
       cwd: workDir,
       commandName,
-      hostReason: this.deps.hostReason,
+      hostReason: this.#deps.hostReason,
     };
   }
+}
+
+/**
+ * Whether the job has label `key` (with that `value` when given). Only own keys count: a filter
+ * such as `label=constructor` must not match through `Object.prototype`.
+ */
+export function labelMatches(labels: Record<string, string>, key: string, value: string | undefined): boolean {
+  if (!Object.hasOwn(labels, key)) return false;
+  return value === undefined || labels[key] === value;
 }
 
 function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {

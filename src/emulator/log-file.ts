@@ -1,4 +1,7 @@
-// On-disk log of one job: every line is stored as its ready-made SSE event, appended in batches.
+/**
+ * On-disk log of one job: every line is stored as its ready-made SSE event, appended in batches.
+ * @module
+ */
 import { EventEmitter } from "node:events";
 import { type FileHandle, open } from "node:fs/promises";
 import { setImmediate as nextTurn } from "node:timers/promises";
@@ -29,26 +32,26 @@ export class LogFile {
   /** `pending` until the job starts, `open` while it runs, `complete` once nothing more will come. */
   state: "pending" | "open" | "complete" = "pending";
 
-  private fh: FileHandle | undefined;
-  private queue: string[] = [];
-  private queuedUnits = 0;
-  private flushing: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
-  private writeFailed = false;
-  private readonly emitter = new EventEmitter();
-  private drainListener: (() => void) | undefined;
+  #fh: FileHandle | undefined;
+  #queue: string[] = [];
+  #queuedUnits = 0;
+  #flushing: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #writeFailed = false;
+  readonly #emitter = new EventEmitter();
+  #drainListener: (() => void) | undefined;
 
   constructor(readonly path: string) {
-    this.emitter.setMaxListeners(0);
+    this.#emitter.setMaxListeners(0);
   }
 
   /** Calls `listener` whenever bytes were flushed or the state changed. Returns the unsubscriber. */
   onChange(listener: () => void): () => void {
-    this.emitter.on("change", listener);
-    return () => this.emitter.off("change", listener);
+    this.#emitter.on("change", listener);
+    return () => this.#emitter.off("change", listener);
   }
 
-  /** Creates the file and queues the `===== Job started at ... =====` event (reference §16.1). */
+  /** Creates the file and queues the `===== Job started at ... =====` event. */
   async start(at: Date): Promise<void> {
     // A job cancelled before it started has a complete (empty) log that must stay so.
     if (this.state !== "pending") return;
@@ -57,76 +60,76 @@ export class LogFile {
       await fh.close();
       return;
     }
-    this.fh = fh;
+    this.#fh = fh;
     this.state = "open";
     const event = formatLogEvent(`===== Job started at ${plainUtc(at)} =====`, `${at.toISOString().slice(0, 19)}Z`);
     this.startedEventBytes = Buffer.byteLength(event);
-    this.enqueue(event);
+    this.#enqueue(event);
   }
 
   /** Queues one log line; returns false when the producer should pause until `onDrain`. */
   line(text: string, timestamp: string): boolean {
-    if (this.state !== "open" || this.writeFailed) return true;
-    this.enqueue(formatLogEvent(text, timestamp));
-    return this.queuedUnits < HIGH_WATER;
+    if (this.state !== "open" || this.#writeFailed) return true;
+    this.#enqueue(formatLogEvent(text, timestamp));
+    return this.#queuedUnits < HIGH_WATER;
   }
 
   /** Registers the (single) callback that resumes a paused producer. */
   onDrain(listener: () => void): void {
-    this.drainListener = listener;
+    this.#drainListener = listener;
   }
 
   /** Flushes what is queued, closes the file and marks the log complete. */
   close(): Promise<void> {
-    this.closing ??= this.finish();
-    return this.closing;
+    this.#closing ??= this.#finish();
+    return this.#closing;
   }
 
-  private async finish(): Promise<void> {
+  async #finish(): Promise<void> {
     if (this.state === "open") {
-      while (this.flushing || this.queue.length > 0) {
-        this.flushing ??= this.flush();
-        await this.flushing;
+      while (this.#flushing || this.#queue.length > 0) {
+        this.#flushing ??= this.#flush();
+        await this.#flushing;
       }
-      await this.fh?.close().catch(() => {});
-      this.fh = undefined;
+      await this.#fh?.close().catch(() => {});
+      this.#fh = undefined;
     }
     this.state = "complete";
-    this.emitter.emit("change");
+    this.#emitter.emit("change");
   }
 
-  private enqueue(event: string): void {
-    this.queue.push(event);
-    this.queuedUnits += event.length;
-    this.flushing ??= this.flush();
+  #enqueue(event: string): void {
+    this.#queue.push(event);
+    this.#queuedUnits += event.length;
+    this.#flushing ??= this.#flush();
   }
 
   /** Never rejects: on a write error (e.g. disk full) the rest of the log is dropped, the job goes on. */
-  private async flush(): Promise<void> {
+  async #flush(): Promise<void> {
     try {
       // One turn of the event loop lets a whole stdout chunk queue up before the first write.
       await nextTurn();
-      while (this.queue.length > 0 && this.fh) {
-        const text = this.queue.join("");
-        this.queue = [];
+      while (this.#queue.length > 0 && this.#fh) {
+        const text = this.#queue.join("");
+        this.#queue = [];
         const buf = Buffer.from(text);
         let offset = 0;
         while (offset < buf.length) {
-          const { bytesWritten } = await this.fh.write(buf, offset, buf.length - offset);
+          const { bytesWritten } = await this.#fh.write(buf, offset, buf.length - offset);
           offset += bytesWritten;
         }
-        this.queuedUnits -= text.length;
+        this.#queuedUnits -= text.length;
         this.flushedBytes += buf.length;
-        this.emitter.emit("change");
-        if (this.queuedUnits < LOW_WATER) this.drainListener?.();
+        this.#emitter.emit("change");
+        if (this.#queuedUnits < LOW_WATER) this.#drainListener?.();
       }
     } catch {
-      this.writeFailed = true;
-      this.queue = [];
-      this.queuedUnits = 0;
-      this.drainListener?.();
+      this.#writeFailed = true;
+      this.#queue = [];
+      this.#queuedUnits = 0;
+      this.#drainListener?.();
     } finally {
-      this.flushing = undefined;
+      this.#flushing = undefined;
     }
   }
 }
@@ -154,7 +157,7 @@ export async function tailOffset(fh: FileHandle, end: number, n: number): Promis
 
 /** Splits a text stream into lines on `\n`, keeping the partial last line until more comes or `end`. */
 export class LineSplitter {
-  private partial = "";
+  #partial = "";
 
   /** A line longer than this is emitted in pieces, so a job printing without newlines cannot grow memory. */
   static readonly MAX_LINE = 1 << 20;
@@ -164,27 +167,27 @@ export class LineSplitter {
     let start = 0;
     let nl = text.indexOf("\n");
     if (nl === -1) {
-      this.partial += text;
+      this.#partial += text;
     } else {
-      emit(stripCr(this.partial + text.slice(0, nl)));
-      this.partial = "";
+      emit(stripCr(this.#partial + text.slice(0, nl)));
+      this.#partial = "";
       start = nl + 1;
       for (nl = text.indexOf("\n", start); nl !== -1; nl = text.indexOf("\n", start)) {
         emit(stripCr(text.slice(start, nl)));
         start = nl + 1;
       }
-      this.partial = text.slice(start);
+      this.#partial = text.slice(start);
     }
-    while (this.partial.length > LineSplitter.MAX_LINE) {
-      emit(this.partial.slice(0, LineSplitter.MAX_LINE));
-      this.partial = this.partial.slice(LineSplitter.MAX_LINE);
+    while (this.#partial.length > LineSplitter.MAX_LINE) {
+      emit(this.#partial.slice(0, LineSplitter.MAX_LINE));
+      this.#partial = this.#partial.slice(LineSplitter.MAX_LINE);
     }
   }
 
   /** Emits the partial last line, if any. */
   end(emit: (line: string) => void): void {
-    if (this.partial !== "") emit(stripCr(this.partial));
-    this.partial = "";
+    if (this.#partial !== "") emit(stripCr(this.#partial));
+    this.#partial = "";
   }
 }
 

@@ -1,4 +1,8 @@
-// GET .../logs: replays the job's event file from disk (or its tail), then follows it.
+/**
+ * `GET .../logs`: replays a job's event file from disk (or its tail), then follows it until the job
+ * has ended and its last line is sent.
+ * @module
+ */
 import { type FileHandle, open } from "node:fs/promises";
 import { HttpError } from "./errors.js";
 import type { RequestContext } from "./http.js";
@@ -11,7 +15,8 @@ const CHUNK = 256 * 1024;
 /** Options of the logs route. */
 export interface LogStreamOptions {
   keepAliveMs: number;
-  closeAtJobEnd: boolean;
+  /** Stay open with keep-alives after the end instead of ending the response. */
+  keepOpen: boolean;
 }
 
 /** Parses `?tail=N` (a non-negative integer); absent means the whole log. */
@@ -40,7 +45,7 @@ async function copy(fh: FileHandle, sse: SseStream, from: number, to: number): P
 /**
  * Serves the log stream: the `===== Job started` event first, then every line (or the last `tail`
  * ones) straight from disk, then new lines as they are flushed. Memory use does not depend on the
- * log size. The response stays open with keep-alives after the job ends unless `closeAtJobEnd`.
+ * log size. The response ends once the job is terminal and every line was sent (unless `keepOpen`).
  */
 export async function serveLogs(ctx: RequestContext, job: Job, tail: number | undefined, options: LogStreamOptions): Promise<void> {
   const sse = SseStream.open(ctx, options);
@@ -70,7 +75,7 @@ export async function serveLogs(ctx: RequestContext, job: Job, tail: number | un
         pos = end;
         continue;
       }
-      if (options.closeAtJobEnd && log.state === "complete" && job.terminal) {
+      if (!options.keepOpen && log.state === "complete" && job.terminal) {
         sse.end();
         return;
       }

@@ -1,4 +1,8 @@
-// GET .../metrics: one `event: metric` per interval with real samples of the job's process group.
+/**
+ * `GET .../metrics`: one `event: metric` per interval with real samples of the job's process
+ * group, ending once the job has ended.
+ * @module
+ */
 import { MESSAGES, sendError } from "./errors.js";
 import type { GpuProbe } from "./gpu.js";
 import { findFlavor, memoryBytes } from "./hardware.js";
@@ -19,61 +23,79 @@ interface Feed {
 
 /** Samples each job with at least one metrics subscriber, once per interval, and fans the events out. */
 export class MetricsHub {
-  private readonly feeds = new Map<Job, Feed>();
+  readonly #feeds = new Map<Job, Feed>();
+  readonly #intervalMs: number;
+  readonly #gpus: GpuProbe;
 
-  constructor(
-    private readonly intervalMs: number,
-    private readonly gpus: GpuProbe,
-  ) {}
+  constructor(intervalMs: number, gpus: GpuProbe) {
+    this.#intervalMs = intervalMs;
+    this.#gpus = gpus;
+  }
 
   /** Subscribes to a job's metric events (SSE-framed strings). Returns the unsubscriber. */
   subscribe(job: Job, listener: Listener): () => void {
-    let feed = this.feeds.get(job);
+    let feed = this.#feeds.get(job);
     if (!feed) {
       const created: Feed = {
         listeners: new Set(),
-        timer: setInterval(() => void this.tick(job, created), this.intervalMs),
+        timer: setInterval(() => void this.#tick(job, created), this.#intervalMs),
         sampler: undefined,
         sampledGroup: undefined,
         busy: false,
       };
       feed = created;
-      this.feeds.set(job, feed);
+      this.#feeds.set(job, feed);
+      // A first /proc reading now, so that the first event reports the CPU used since, not 0.
+      void this.#prime(job, created);
     }
     feed.listeners.add(listener);
     const current = feed;
     return () => {
       current.listeners.delete(listener);
-      if (current.listeners.size === 0) this.stop(job, current);
+      if (current.listeners.size === 0) this.#stop(job, current);
     };
   }
 
   /** Stops every sampling timer. */
   close(): void {
-    for (const [job, feed] of this.feeds) this.stop(job, feed);
+    for (const [job, feed] of this.#feeds) this.#stop(job, feed);
   }
 
-  private stop(job: Job, feed: Feed): void {
+  #stop(job: Job, feed: Feed): void {
     clearInterval(feed.timer);
-    if (this.feeds.get(job) === feed) this.feeds.delete(job);
+    if (this.#feeds.get(job) === feed) this.#feeds.delete(job);
   }
 
-  private async tick(job: Job, feed: Feed): Promise<void> {
+  /** Points the feed at the job's current process group; true when that took a first reading. */
+  async #prime(job: Job, feed: Feed): Promise<boolean> {
+    const group = job.process?.sampleGroup;
+    if (group === feed.sampledGroup) return false;
+    feed.sampledGroup = group;
+    feed.sampler = group === undefined ? undefined : new GroupSampler(group);
+    if (!feed.sampler || feed.busy) return false;
+    feed.busy = true;
+    try {
+      await feed.sampler.sample();
+    } finally {
+      feed.busy = false;
+    }
+    return true;
+  }
+
+  async #tick(job: Job, feed: Feed): Promise<void> {
     if (job.terminal) {
-      // The stream stays open (keep-alives only), like the service's; no more samples.
       clearInterval(feed.timer);
       return;
     }
     if (job.stage !== "RUNNING" || feed.busy) return;
+    // A process group seen for the first time gets its baseline reading now and its first event
+    // at the next tick.
+    if (await this.#prime(job, feed)) return;
+    if (feed.busy) return;
     feed.busy = true;
     try {
-      const group = job.process?.sampleGroup;
-      if (group !== feed.sampledGroup) {
-        feed.sampledGroup = group;
-        feed.sampler = group === undefined ? undefined : new GroupSampler(group);
-      }
       const sample = feed.sampler ? await feed.sampler.sample() : { cpuPercent: 0, rssBytes: 0 };
-      const gpus = await this.gpus.read();
+      const gpus = await this.#gpus.read();
       if (job.terminal) return;
       const flavor = findFlavor(job.spec.flavor);
       const payload = {
@@ -94,22 +116,36 @@ export class MetricsHub {
   }
 }
 
-/** Serves `GET .../metrics`: 500 once the job is terminal, else an endless SSE stream. */
-export function serveMetrics(ctx: RequestContext, job: Job, hub: MetricsHub, keepAliveMs: number): void {
+/** Options of the metrics route. */
+export interface MetricStreamOptions {
+  keepAliveMs: number;
+  /** Stay open with keep-alives after the job ended instead of ending the response. */
+  keepOpen: boolean;
+}
+
+/** Serves `GET .../metrics`: 500 once the job is terminal, else SSE until the job ends. */
+export function serveMetrics(ctx: RequestContext, job: Job, hub: MetricsHub, options: MetricStreamOptions): void {
   if (job.terminal) {
     sendError(ctx.res, 500, MESSAGES.metricsFinished);
     return;
   }
-  const sse = SseStream.open(ctx, { keepAliveMs });
+  const sse = SseStream.open(ctx, options);
   if (!sse) return;
-  let writing = false;
+  let writing: Promise<unknown> | undefined;
   const unsubscribe = hub.subscribe(job, (event) => {
     // A slow reader misses samples instead of making the emulator buffer them.
     if (writing) return;
-    writing = true;
-    void sse.write(event).finally(() => {
-      writing = false;
+    writing = sse.write(event).finally(() => {
+      writing = undefined;
     });
   });
-  sse.onClose(unsubscribe);
+  const unwatch = job.onStage(() => {
+    if (!job.terminal || options.keepOpen) return;
+    unwatch();
+    void (writing ?? Promise.resolve()).then(() => sse.end());
+  });
+  sse.onClose(() => {
+    unsubscribe();
+    unwatch();
+  });
 }

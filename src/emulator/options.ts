@@ -1,4 +1,8 @@
-// Applies defaults to EmulatorOptions and rejects unsafe or nonsensical values up front.
+/**
+ * Defaults of {@link EmulatorOptions}, and the checks that refuse unsafe or nonsensical values
+ * before anything listens.
+ * @module
+ */
 import { tmpdir } from "node:os";
 import { newToken } from "./ids.js";
 import type { EmulatorOptions, FaultRule } from "./types.js";
@@ -19,7 +23,9 @@ export interface ResolvedOptions {
   env: Record<string, string>;
   logger: (line: string) => void;
   faults: FaultRule[];
-  closeLogStreamsAtJobEnd: boolean;
+  keepStreamsOpen: boolean;
+  /** Lower-case host names accepted in the Host header besides loopback names and `host`. */
+  allowedHosts: string[];
   tmpDir: string;
   secondsInSchedules: boolean;
 }
@@ -31,11 +37,29 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const HOST_NAME_RE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.:-]+)$/;
 
 function count(name: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v < min) throw new RangeError(`emulator option ${name} must be a number >= ${min}, got ${v}`);
   return v;
+}
+
+function keepStreamsOpen(options: EmulatorOptions): boolean {
+  const { keepLogStreamsOpen, closeLogStreamsAtJobEnd } = options;
+  if (keepLogStreamsOpen !== undefined && closeLogStreamsAtJobEnd !== undefined && keepLogStreamsOpen === closeLogStreamsAtJobEnd) {
+    throw new Error("emulator: keepLogStreamsOpen and the deprecated closeLogStreamsAtJobEnd contradict each other; pass keepLogStreamsOpen only");
+  }
+  if (keepLogStreamsOpen !== undefined) return keepLogStreamsOpen;
+  return closeLogStreamsAtJobEnd === false;
+}
+
+function allowedHosts(list: string[] | undefined): string[] {
+  return (list ?? []).map((entry) => {
+    const name = entry.trim().toLowerCase();
+    if (!HOST_NAME_RE.test(name)) throw new Error(`emulator: invalid allowedHosts entry "${entry}": expected a host name or address, without port`);
+    return name.replace(/^\[|\]$/g, "");
+  });
 }
 
 /** Fills in defaults; throws on a non-loopback host without consent, or on invalid values. */
@@ -72,7 +96,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     env: { ...(options.env ?? {}) },
     logger: options.logger ?? ((line: string) => console.error(line)),
     faults: [...(options.faults ?? [])],
-    closeLogStreamsAtJobEnd: options.closeLogStreamsAtJobEnd ?? false,
+    keepStreamsOpen: keepStreamsOpen(options),
+    allowedHosts: allowedHosts(options.allowedHosts),
     tmpDir: options.tmpDir ?? tmpdir(),
     secondsInSchedules: options.secondsInSchedules ?? false,
   };

@@ -1,4 +1,7 @@
-// Linux /proc sampling of a process group: CPU time and resident memory of every member.
+/**
+ * Linux /proc sampling of a process group: CPU time and resident memory of every member.
+ * @module
+ */
 import { readFile, readdir } from "node:fs/promises";
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
@@ -34,10 +37,13 @@ async function rssOf(pid: string): Promise<number> {
 
 /** Samples one process group; CPU % comes from the tick delta since the previous sample (100 = one core). */
 export class GroupSampler {
-  private previous = new Map<string, number>();
-  private previousAt: bigint | undefined;
+  #previous = new Map<string, number>();
+  #previousAt: bigint | undefined;
+  readonly #pgid: number;
 
-  constructor(private readonly pgid: number) {}
+  constructor(pgid: number) {
+    this.#pgid = pgid;
+  }
 
   /** Reads every member of the group; zeros where /proc is unavailable. */
   async sample(): Promise<GroupSample> {
@@ -56,7 +62,7 @@ export class GroupSampler {
         .map(async (pid) => {
           try {
             const stat = parseStat(await readFile(`/proc/${pid}/stat`, "utf8"));
-            if (!stat || stat.pgrp !== this.pgid) return;
+            if (!stat || stat.pgrp !== this.#pgid) return;
             ticks.set(pid, stat.ticks);
             rssBytes += await rssOf(pid);
           } catch {
@@ -65,14 +71,14 @@ export class GroupSampler {
         }),
     );
     let cpuPercent = 0;
-    if (this.previousAt !== undefined) {
+    if (this.#previousAt !== undefined) {
       let delta = 0;
-      for (const [pid, t] of ticks) delta += Math.max(0, t - (this.previous.get(pid) ?? 0));
-      const seconds = Number(now - this.previousAt) / 1e9;
+      for (const [pid, t] of ticks) delta += Math.max(0, t - (this.#previous.get(pid) ?? 0));
+      const seconds = Number(now - this.#previousAt) / 1e9;
       if (seconds > 0) cpuPercent = Math.round(((delta / TICKS_PER_SECOND / seconds) * 100) * 100) / 100;
     }
-    this.previous = ticks;
-    this.previousAt = now;
+    this.#previous = ticks;
+    this.#previousAt = now;
     return { cpuPercent, rssBytes };
   }
 }

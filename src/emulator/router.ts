@@ -1,4 +1,7 @@
-// Path-pattern routing: `/api/jobs/:ns/:id/logs` style patterns, 404 vs 405 distinction.
+/**
+ * Path-pattern routing: `/api/jobs/:ns/:id/logs` style patterns, 404 vs 405 distinction.
+ * @module
+ */
 import type { RequestContext } from "./http.js";
 
 /** Path parameters; `""` when the route has none of that name. */
@@ -32,16 +35,16 @@ interface Compiled {
 
 /** First matching route wins, so fixed paths (`/api/jobs/hardware`) go before patterns. */
 export class Router {
-  private readonly compiled: Compiled[];
+  readonly #compiled: Compiled[];
 
   constructor(routes: Route[]) {
-    this.compiled = routes.map((route) => ({ route, segments: route.path.split("/").slice(1) }));
+    this.#compiled = routes.map((route) => ({ route, segments: route.path.split("/").slice(1) }));
   }
 
   /** Matches decoded path segments. */
   match(method: string, segments: string[]): Match {
     const allow: string[] = [];
-    for (const { route, segments: pattern } of this.compiled) {
+    for (const { route, segments: pattern } of this.#compiled) {
       const params = matchSegments(pattern, segments);
       if (!params) continue;
       if (route.method === method) return { kind: "route", route, params };

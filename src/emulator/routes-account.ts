@@ -1,4 +1,7 @@
-// Account-level routes: the public hardware list and whoami-v2.
+/**
+ * Account-level routes: the public hardware list and whoami-v2.
+ * @module
+ */
 import type { App } from "./app.js";
 import { hardwareList } from "./hardware.js";
 import { sendJson } from "./http.js";

@@ -1,4 +1,7 @@
-// Routes under /api/jobs: create, list, inspect, cancel, labels, duplicate, logs, metrics, events.
+/**
+ * Routes under /api/jobs: create, list, inspect, cancel, labels, duplicate, logs, metrics, events.
+ * @module
+ */
 import { JOB_STAGES } from "../wire/schemas.js";
 import type { App } from "./app.js";
 import { HttpError, MESSAGES } from "./errors.js";
@@ -49,7 +52,7 @@ function list(app: App, ctx: RequestContext, ns: string): void {
   const headers: Record<string, string> = {};
   const last = items[items.length - 1];
   if (more && last) {
-    // Absolute URL keeping every filter, so that clients can follow it verbatim (reference §4.2).
+    // Absolute URL keeping every filter, so that clients can follow it verbatim, as the Hub does.
     const next = new URL(ctx.url.pathname + ctx.url.search, ctx.origin);
     next.searchParams.set("cursor", encodeCursor(last.seq));
     headers.Link = `<${next.href}>; rel="next"`;
@@ -66,7 +69,7 @@ function list(app: App, ctx: RequestContext, ns: string): void {
 /** The /api/jobs/{ns}... routes. */
 export function jobRoutes(app: App): Route[] {
   const { options } = app;
-  const streams = { keepAliveMs: options.keepAliveMs, closeAtJobEnd: options.closeLogStreamsAtJobEnd };
+  const streams = { keepAliveMs: options.keepAliveMs, keepOpen: options.keepStreamsOpen };
   return [
     {
       method: "POST",
@@ -123,7 +126,7 @@ export function jobRoutes(app: App): Route[] {
       method: "GET",
       path: "/api/jobs/:ns/:id/metrics",
       sse: true,
-      handle: (ctx, { ns, id }) => serveMetrics(ctx, findJob(app, ns, id), app.metrics, options.keepAliveMs),
+      handle: (ctx, { ns, id }) => serveMetrics(ctx, findJob(app, ns, id), app.metrics, streams),
     },
     {
       method: "GET",

@@ -1,4 +1,7 @@
-// Routes under /api/scheduled-jobs: create, list, inspect, delete, suspend, resume, run, labels.
+/**
+ * Routes under /api/scheduled-jobs: create, list, inspect, delete, suspend, resume, run, labels.
+ * @module
+ */
 import type { App } from "./app.js";
 import { readJson, sendJson } from "./http.js";
 import { jobToWire } from "./job.js";

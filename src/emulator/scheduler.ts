@@ -1,4 +1,7 @@
-// Scheduled jobs: stored specs whose cron schedules (croner, UTC) create ordinary jobs.
+/**
+ * Scheduled jobs: stored specs whose cron schedules (croner, UTC) create ordinary jobs.
+ * @module
+ */
 import { Cron } from "croner";
 import { ScheduledJobCreateWire } from "../wire/schemas.js";
 import { HttpError, MESSAGES } from "./errors.js";
@@ -8,7 +11,7 @@ import type { Job } from "./job.js";
 import type { JobStore } from "./jobs.js";
 import { type JobSpec, cloneSpec, parseJobSpec, specToWire } from "./spec.js";
 
-/** Nicknames the service documents (reference §13.1); croner knows more (`@reboot`), which are refused. */
+/** Nicknames the service documents; croner knows more (`@reboot`), which are refused. */
 const NICKNAMES = new Set(["@annually", "@yearly", "@monthly", "@weekly", "@daily", "@hourly"]);
 
 /** A scheduled job and its cron timer. */
@@ -36,13 +39,16 @@ export class ScheduledJob {
 
 /** All scheduled jobs of one emulator. */
 export class Scheduler {
-  private readonly items = new Map<string, ScheduledJob>();
+  readonly #items = new Map<string, ScheduledJob>();
+  readonly #jobs: JobStore;
+  readonly #identity: Identity;
+  readonly #secondsInSchedules: boolean;
 
-  constructor(
-    private readonly jobs: JobStore,
-    private readonly identity: Identity,
-    private readonly secondsInSchedules: boolean,
-  ) {}
+  constructor(jobs: JobStore, identity: Identity, secondsInSchedules: boolean) {
+    this.#jobs = jobs;
+    this.#identity = identity;
+    this.#secondsInSchedules = secondsInSchedules;
+  }
 
   /** Validates a `POST /api/scheduled-jobs/{ns}` body and starts the schedule. */
   create(namespace: string, body: unknown): ScheduledJob {
@@ -60,23 +66,23 @@ export class Scheduler {
       parsed.data.concurrency ?? false,
       spec,
       new Date(),
-      this.identity.owner(namespace),
-      this.identity.userInitiator(),
+      this.#identity.owner(namespace),
+      this.#identity.userInitiator(),
       parsed.data.suspend ?? false,
     );
-    sj.cron = this.makeCron(sj);
-    this.items.set(sj.id, sj);
+    sj.cron = this.#makeCron(sj);
+    this.#items.set(sj.id, sj);
     return sj;
   }
 
   /** Scheduled jobs of a namespace, newest first. */
   list(namespace: string): ScheduledJob[] {
-    return [...this.items.values()].filter((sj) => sj.namespace === namespace).reverse();
+    return [...this.#items.values()].filter((sj) => sj.namespace === namespace).reverse();
   }
 
   /** The scheduled job with that id in that namespace, or 404. */
   get(namespace: string, id: string): ScheduledJob {
-    const sj = this.items.get(id);
+    const sj = this.#items.get(id);
     if (!sj || sj.namespace !== namespace) throw new HttpError(404, MESSAGES.scheduledJobNotFound);
     return sj;
   }
@@ -84,7 +90,7 @@ export class Scheduler {
   /** Stops and forgets it; runs already started continue. */
   delete(sj: ScheduledJob): void {
     sj.cron?.stop();
-    this.items.delete(sj.id);
+    this.#items.delete(sj.id);
   }
 
   /** Pauses the schedule. */
@@ -103,24 +109,24 @@ export class Scheduler {
 
   /** `POST .../run`: a run now, or 409 if one is active and `concurrency` is false. */
   trigger(sj: ScheduledJob, stuck: boolean): Job {
-    if (!sj.concurrency && this.jobs.hasActiveRun(sj.id)) throw new HttpError(409, MESSAGES.busy);
-    return this.startRun(sj, stuck);
+    if (!sj.concurrency && this.#jobs.hasActiveRun(sj.id)) throw new HttpError(409, MESSAGES.busy);
+    return this.#startRun(sj, stuck);
   }
 
   /** What the cron does on each tick; also the programmatic test hook. Returns the new job id or null. */
   fire(id: string): string | null {
-    const sj = this.items.get(id);
+    const sj = this.#items.get(id);
     if (!sj || sj.suspend) return null;
-    if (!sj.concurrency && this.jobs.hasActiveRun(sj.id)) return null;
-    return this.startRun(sj, false).id;
+    if (!sj.concurrency && this.#jobs.hasActiveRun(sj.id)) return null;
+    return this.#startRun(sj, false).id;
   }
 
   /** Stops every schedule. */
   close(): void {
-    for (const sj of this.items.values()) sj.cron?.stop();
+    for (const sj of this.#items.values()) sj.cron?.stop();
   }
 
-  /** The ScheduledJob object of the responses (reference §13.2); secrets as names only. */
+  /** The ScheduledJob object of the responses; secrets as names only. */
   toWire(sj: ScheduledJob): Record<string, unknown> {
     const next = sj.cron?.nextRun() ?? null;
     return {
@@ -141,8 +147,8 @@ export class Scheduler {
     };
   }
 
-  private startRun(sj: ScheduledJob, stuck: boolean): Job {
-    const job = this.jobs.create(sj.namespace, cloneSpec(sj.spec), {
+  #startRun(sj: ScheduledJob, stuck: boolean): Job {
+    const job = this.#jobs.create(sj.namespace, cloneSpec(sj.spec), {
       initiator: { type: "scheduled-job", id: sj.id },
       stuck,
       scheduledJobId: sj.id,
@@ -151,7 +157,7 @@ export class Scheduler {
     return job;
   }
 
-  private makeCron(sj: ScheduledJob): Cron {
+  #makeCron(sj: ScheduledJob): Cron {
     const { schedule } = sj;
     if (schedule.startsWith("@") && !NICKNAMES.has(schedule.toLowerCase())) {
       throw new HttpError(400, `Invalid schedule "${schedule}": use ${[...NICKNAMES].join(", ")} or a 5-field CRON expression`);
@@ -159,7 +165,7 @@ export class Scheduler {
     try {
       return new Cron(
         schedule,
-        { timezone: "UTC", paused: sj.suspend, mode: this.secondsInSchedules ? "5-or-6-parts" : "5-part", catch: true },
+        { timezone: "UTC", paused: sj.suspend, mode: this.#secondsInSchedules ? "5-or-6-parts" : "5-part", catch: true },
         () => {
           this.fire(sj.id);
         },

@@ -1,13 +1,18 @@
-// The HTTP front: request ids, request log, faults, routing, authentication, namespace checks.
+/**
+ * The HTTP front: Host check, request ids, request log, faults, routing, authentication and
+ * namespace checks, in that order.
+ * @module
+ */
 import { timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES, createServer } from "node:http";
 import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { App } from "./app.js";
-import { HttpError, MESSAGES, sendError } from "./errors.js";
+import { HttpError, MESSAGES, notEmulated, sendError } from "./errors.js";
 import type { FaultRegistry, RequestLog } from "./faults.js";
 import type { RequestContext } from "./http.js";
 import { newRequestId } from "./ids.js";
+import { isLoopbackHost } from "./options.js";
 import { accountRoutes } from "./routes-account.js";
 import { jobRoutes } from "./routes-jobs.js";
 import { scheduledRoutes } from "./routes-scheduled.js";
@@ -18,7 +23,7 @@ export interface ServerDeps {
   app: App;
   faults: FaultRegistry;
   requests: RequestLog;
-  /** Fallback origin when a request has no usable Host header. */
+  /** Origin for Link URLs when a request has no Host header (HTTP/1.0). */
   origin: () => string;
 }
 
@@ -50,11 +55,25 @@ function faultHeaders(status: number, retryAfter: string | undefined): Record<st
   if (retryAfter === undefined) return headers;
   headers["Retry-After"] = retryAfter;
   if (status === 429 && /^\d+$/.test(retryAfter)) {
-    // IETF RateLimit headers, as the Hub sends with 429 (reference §2).
+    // The IETF RateLimit headers the Hub sends along with its 429 answers.
     headers.RateLimit = `"api";r=0;t=${retryAfter}`;
     headers["RateLimit-Policy"] = `"fixed window";"api";q=1000;w=300`;
   }
   return headers;
+}
+
+const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
+
+/**
+ * The Host header's name when the emulator answers to it: a loopback name, the bound host, or an
+ * `allowedHosts` entry. Anything else is refused, so that a web page cannot drive the emulator
+ * through a DNS name rebound to 127.0.0.1, and no arbitrary Host ever reaches a Link URL.
+ */
+function hostAllowed(header: string, bound: string, allowed: readonly string[]): boolean {
+  const match = HOST_HEADER.exec(header);
+  if (!match) return false;
+  const name = match[1]!.replace(/^\[|\]$/g, "").toLowerCase();
+  return isLoopbackHost(name) || name === bound.replace(/^\[|\]$/g, "").toLowerCase() || allowed.includes(name);
 }
 
 /** Creates the HTTP server of an emulator (not yet listening). */
@@ -68,7 +87,10 @@ export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
     res.setHeader("X-Request-Id", newRequestId());
     const method = (req.method ?? "GET").toUpperCase();
     const host = req.headers.host;
-    const origin = host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `http://${host}` : deps.origin();
+    if (host !== undefined && !hostAllowed(host, app.options.host, app.options.allowedHosts)) {
+      throw new HttpError(403, MESSAGES.hostNotAllowed);
+    }
+    const origin = host !== undefined ? `http://${host}` : deps.origin();
     const url = new URL(req.url ?? "/", origin);
     requests.record(method, url.pathname);
     const segments = decodeSegments(url.pathname);
@@ -84,7 +106,7 @@ export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
     }
     const ctx: RequestContext = { req, res, url, origin, faults: applied };
     try {
-      if (match.kind === "none") throw new HttpError(404, MESSAGES.notFound);
+      if (match.kind === "none") throw notEmulated(method, url.pathname);
       if (match.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { Allow: match.allow.join(", ") });
       const { route, params } = match;
       if (!route.public) {
@@ -101,7 +123,7 @@ export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
         sendError(res, error.status, error.message, error.headers);
         return;
       }
-      app.options.logger(`hf-jobs emulator: internal error on ${method} ${url.pathname}: ${(error as Error).message}`);
+      app.options.logger(`hf-jobs emulator: internal error on ${method} ${url.pathname.slice(0, 200)}: ${(error as Error).message}`);
       sendError(res, 500, "Internal emulator error");
     }
   }

@@ -1,5 +1,8 @@
-// Validation of incoming job specs and label bodies (zod schemas of src/schemas.ts plus the rules
-// the service documents), and the secret-free view of a spec that responses carry.
+/**
+ * Validation of incoming job specs and label bodies (the zod schemas of src/wire/schemas.ts plus the
+ * rules the service documents), and the secret-free view of a spec that responses carry.
+ * @module
+ */
 import type { z } from "zod";
 import { JobSpecWire, LabelsBodyWire, type VolumeWire } from "../wire/schemas.js";
 import { HttpError } from "./errors.js";
@@ -31,7 +34,7 @@ function describe(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
 
-/** Rejects labels the service documents as invalid (reference §4.5). */
+/** Rejects labels the service documents as invalid. */
 export function checkLabels(labels: Record<string, string>): void {
   for (const [key, value] of Object.entries(labels)) {
     if (!LABEL_KEY.test(key)) throw new HttpError(400, `Invalid label key "${key}": 1-100 letters, digits, '.', '-' or '_'`);
@@ -100,7 +103,10 @@ export function cloneSpec(spec: JobSpec): JobSpec {
   return structuredClone(spec);
 }
 
-/** The `jobSpec` of a ScheduledJob response: secrets as names only (reference §13.2). */
+/**
+ * The `jobSpec` of a ScheduledJob response: secrets as names only. The timeout appears both as
+ * `timeoutSeconds` and as `timeout`, the name the Python client reads.
+ */
 export function specToWire(spec: JobSpec): Record<string, unknown> {
   const out: Record<string, unknown> = {
     dockerImage: spec.dockerImage ?? null,
@@ -111,6 +117,7 @@ export function specToWire(spec: JobSpec): Record<string, unknown> {
     secrets: Object.keys(spec.secrets),
     flavor: spec.flavor,
     arch: spec.arch ?? "amd64",
+    timeout: spec.timeoutSeconds,
     timeoutSeconds: spec.timeoutSeconds,
     labels: spec.labels,
     volumes: spec.volumes,

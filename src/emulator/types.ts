@@ -74,10 +74,24 @@ export interface EmulatorOptions {
   /** Fault rules active from the start; more can be added with {@link Emulator.faults}. */
   faults?: FaultRule[];
   /**
-   * End `/logs` and `/events` responses once the job is terminal and everything has been sent.
-   * Default `false`: like the real service seems to, the connection stays open with keep-alives.
+   * Keep `/logs`, `/events` and `/metrics` responses open (keep-alive comments only) after the job
+   * ended and everything was sent, instead of ending them. Default `false`: streams end once the
+   * job has ended and its last line is sent, which is what the official clients wait for. Turn it
+   * on only to test a client's reconnect or give-up logic against a stream that never ends.
+   */
+  keepLogStreamsOpen?: boolean;
+  /**
+   * @deprecated Streams now end at the job's end by default; use {@link EmulatorOptions.keepLogStreamsOpen}.
+   * `false` means `keepLogStreamsOpen: true`, `true` is the default behaviour.
    */
   closeLogStreamsAtJobEnd?: boolean;
+  /**
+   * Host names (or addresses, without port) accepted in the request's `Host` header besides
+   * `localhost`, `127.x.x.x`, `[::1]` and the bound `host`. Any other Host gets HTTP 403, so that a
+   * web page cannot reach the emulator through DNS rebinding. Needed when clients reach a
+   * non-loopback emulator by a name, e.g. `["my-workstation.lan"]`.
+   */
+  allowedHosts?: string[];
   /** Parent directory of the emulator's temporary directory. Default: `os.tmpdir()`. */
   tmpDir?: string;
   /**
@@ -105,7 +119,11 @@ export interface EmulatorFaults {
 
 /** Request log of the running emulator, for tests. */
 export interface EmulatorRequests {
-  /** Number of requests received (all routes and outcomes) that match the filter. */
+  /**
+   * Number of requests received (all routes and outcomes) that match the filter. The log keeps
+   * counts for the 10,000 most recently seen method + path pairs (paths cut at 512 characters), so
+   * that no client can grow it without bound.
+   */
   count(filter?: RequestFilter): number;
   /** Forgets every request counted so far. */
   reset(): void;

@@ -1,5 +1,7 @@
-// Wire fidelity of the JSON routes, checked with plain fetch against the reference.
+// Wire fidelity of the JSON routes, checked with plain fetch.
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RequestLog } from "../../src/emulator/faults.js";
 import type { Emulator } from "../../src/emulator/index.js";
 import { FLAVOR_NAMES, HardwareWire, JobWire, WhoamiWire } from "../../src/wire/schemas.js";
 import { api, createJob, spec, start, waitTerminal } from "./helpers.js";
@@ -64,11 +66,93 @@ describe("authentication and namespaces", () => {
     }
   });
 
-  it("answers 404 for unknown routes and 405 for a wrong method", async () => {
-    await expectError(await call("/api/nothing-here"), 404);
+  it("answers 404 naming what is not emulated for unknown routes, and 405 for a wrong method", async () => {
+    await expectError(await call("/api/nothing-here"), 404, /^GET \/api\/nothing-here is not emulated by @org\/hf-jobs emulator/);
+    // What the Python client calls to upload a local uv script, with or without a token.
+    for (const token of [undefined, null]) {
+      const upload = await call("/api/buckets/alice/jobs-artifacts", { method: "POST", body: {}, ...(token === null ? { token } : {}) });
+      await expectError(upload, 404, /^POST \/api\/buckets\/alice\/jobs-artifacts is not emulated by @org\/hf-jobs emulator/);
+    }
     const res = await call("/api/jobs/hardware", { method: "DELETE" });
     expect(res.headers.get("allow")).toContain("GET");
     await expectError(res, 405);
+  });
+});
+
+describe("Host header (DNS rebinding)", () => {
+  /** A raw request, since fetch does not let a caller set Host. */
+  function rawGet(path: string, host: string): Promise<{ status: number; body: string; link: string | undefined }> {
+    const { hostname, port } = new URL(emu.url);
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { Authorization: `Bearer ${emu.token}`, Host: host };
+      const req = request({ hostname, port, path, headers }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          body += d;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, link: res.headers.link?.toString() }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  it("refuses a Host that is not a loopback name or the bound address, and never puts it in a Link URL", async () => {
+    const evil = await rawGet("/api/whoami-v2", "attacker.example:8080");
+    expect(evil.status).toBe(403);
+    expect(JSON.parse(evil.body)).toEqual({ error: expect.stringMatching(/Host header not allowed/) });
+    expect(evil.body).not.toContain("attacker.example");
+    expect((await rawGet("/api/jobs/hardware", "rebind.attacker.example")).status).toBe(403);
+    for (const host of ["localhost:1234", "LOCALHOST", "127.0.0.1", "127.9.8.7:80", "[::1]:5"]) {
+      expect((await rawGet("/api/whoami-v2", host)).status, host).toBe(200);
+    }
+  });
+
+  it("answers the names listed in allowedHosts, and builds Link URLs from them", async () => {
+    const named = await start({ allowedHosts: ["Dev-Box.lan"], pageSize: 1 });
+    try {
+      await createJob(named, spec(["true"]));
+      await createJob(named, spec(["true"]));
+      const { hostname, port } = new URL(named.url);
+      const res = await new Promise<{ status: number; link: string | undefined }>((resolve, reject) => {
+        const req = request(
+          { hostname, port, path: `/api/jobs/${named.namespace}`, headers: { Host: `dev-box.lan:${port}`, Authorization: `Bearer ${named.token}` } },
+          (r) => {
+            r.resume();
+            r.on("end", () => resolve({ status: r.statusCode ?? 0, link: r.headers.link?.toString() }));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+      expect(res.status).toBe(200);
+      expect(res.link).toMatch(new RegExp(`^<http://dev-box\\.lan:${port}/api/jobs/`));
+    } finally {
+      await named.close();
+    }
+    await expect(start({ allowedHosts: ["bad host/"] })).rejects.toThrow(/allowedHosts/);
+  });
+});
+
+describe("request log", () => {
+  it("stays bounded under many unauthenticated requests to distinct paths", async () => {
+    const log = new RequestLog(100);
+    for (let i = 0; i < 20_000; i++) log.record("GET", `/api/jobs/alice/${i}-${"x".repeat(2000)}`);
+    expect(log.size).toBe(100);
+    // The most recent paths are still counted, cut at 512 characters; the oldest are forgotten.
+    expect(log.count({ path: /^\/api\/jobs\/alice\/19999-x+$/ })).toBe(1);
+    expect(log.count({ path: new RegExp(`^/api/jobs/alice/19999-x{${512 - "/api/jobs/alice/19999-".length}}$`) })).toBe(1);
+    expect(log.count({ path: /^\/api\/jobs\/alice\/0-/ })).toBe(0);
+    expect(log.count({ method: "GET" })).toBe(100);
+    const bounded = await start();
+    try {
+      const unauth = api(bounded);
+      for (let i = 0; i < 300; i++) await (await unauth(`/api/jobs/${bounded.namespace}/${"y".repeat(3000)}-${i}`, { token: null })).arrayBuffer();
+      expect(bounded.requests.count({ path: `/api/jobs/${bounded.namespace}/*` })).toBe(300);
+    } finally {
+      await bounded.close();
+    }
   });
 });
 
@@ -281,6 +365,18 @@ describe("job list", () => {
     expect(((await res.json()) as unknown[]).length).toBe(1);
     const scheduling = (await (await listCall(`/api/jobs/${listEmu.namespace}?stage=SCHEDULING&stage=RUNNING&label=batch=b2`)).json()) as unknown[];
     expect(scheduling.length).toBe(1);
+  });
+
+  it("matches label filters on the job's own labels only (no Object.prototype keys)", async () => {
+    for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      const res = (await (await listCall(`/api/jobs/${listEmu.namespace}?label=${key}`)).json()) as unknown[];
+      expect(res, key).toEqual([]);
+    }
+    const job = await createJob(listEmu, spec(["true"], { labels: { constructor: "yes" } }));
+    const found = (await (await listCall(`/api/jobs/${listEmu.namespace}?label=constructor`)).json()) as { id: string }[];
+    expect(found.map((j) => j.id)).toEqual([job.id]);
+    const byValue = (await (await listCall(`/api/jobs/${listEmu.namespace}?label=constructor=yes`)).json()) as { id: string }[];
+    expect(byValue.map((j) => j.id)).toEqual([job.id]);
   });
 
   it("answers 400 for an unknown or lower-case stage", async () => {

@@ -8,7 +8,7 @@ let call: ReturnType<typeof api>;
 let jobsPath: string;
 
 beforeAll(async () => {
-  emu = await start({ closeLogStreamsAtJobEnd: true, schedulingDelayMs: 20 });
+  emu = await start({ schedulingDelayMs: 20 });
   call = api(emu);
   jobsPath = `/api/jobs/${emu.namespace}`;
 });

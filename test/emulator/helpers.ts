@@ -22,7 +22,7 @@ export function api(emu: Emulator) {
   };
 }
 
-/** A minimal job spec as the Python client sends it (reference §4.1). */
+/** A minimal job spec as the Python client sends it. */
 export function spec(command: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { dockerImage: "python:3.12", command, arguments: [], environment: {}, flavor: "cpu-basic", ...extra };
 }

@@ -41,7 +41,7 @@ it(`runs ${JOBS} short jobs and leaves nothing behind after close()`, { timeout:
   const parent = mkdtempSync(join(tmpdir(), "emu-leak-"));
   const fdsBefore = openFds();
   const childrenBefore = children();
-  const emu = await start({ tmpDir: parent, pageSize: 5000, closeLogStreamsAtJobEnd: true });
+  const emu = await start({ tmpDir: parent, pageSize: 5000 });
   const call = api(emu);
   const ids: string[] = [];
   try {

@@ -23,7 +23,6 @@ beforeAll(async () => {
   process.env.EMU_TEST_HOST_ONLY = "must-not-leak";
   emu = await start({
     killGraceMs: 1500,
-    closeLogStreamsAtJobEnd: true,
     env: { PATH: `${fakeBin}:${process.env.PATH ?? "/usr/bin:/bin"}`, EXTRA_FROM_OPTIONS: "yes" },
     logger: (line) => logged.push(line),
   });

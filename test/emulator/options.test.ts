@@ -1,20 +1,10 @@
 // Start-up options: loopback safety, defaults, notices, container engine selection, close().
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
 import { api, createJob, spec, start, waitTerminal } from "./helpers.js";
-
-function dockerAnswers(): boolean {
-  try {
-    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 5000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("binding", () => {
   it("refuses a non-loopback host without allowNonLoopback", async () => {
@@ -55,7 +45,7 @@ describe("binding", () => {
 describe("container engine", () => {
   it("says once at start-up that jobs run on the host, without the token", async () => {
     const lines: string[] = [];
-    const emu = await startEmulator({ containerEngine: dockerAnswers() ? "none" : "auto", logger: (l) => lines.push(l), token: "hf_secret_token_value" });
+    const emu = await startEmulator({ containerEngine: "none", logger: (l) => lines.push(l), token: "hf_secret_token_value" });
     try {
       await createJob(emu, spec(["true"]));
       expect(lines.length).toBe(1);
@@ -66,8 +56,19 @@ describe("container engine", () => {
     }
   });
 
-  it.skipIf(dockerAnswers())("fails to start when an explicitly requested engine does not answer", async () => {
-    await expect(startEmulator({ containerEngine: "docker", logger: () => {} })).rejects.toThrow(/docker info/);
+  it("fails to start when an explicitly requested engine does not answer", async () => {
+    // A `docker` that fails `docker info`, whatever this machine has installed.
+    const bin = mkdtempSync(join(tmpdir(), "emu-no-docker-"));
+    writeFileSync(join(bin, "docker"), "#!/bin/sh\nexit 1\n");
+    chmodSync(join(bin, "docker"), 0o755);
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved ?? ""}`;
+    try {
+      await expect(startEmulator({ containerEngine: "docker", logger: () => {} })).rejects.toThrow(/docker info/);
+    } finally {
+      process.env.PATH = saved;
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
 

@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(() => emu.close());
 
 describe("scheduled jobs", () => {
-  it("creates one with the reference's shape; secrets as names only", async () => {
+  it("creates one with the service's shape; secrets as names only", async () => {
     const sj = await create({
       jobSpec: spec(["true"], { secrets: { TOKEN: "very-secret-value" }, labels: { name: "nightly" }, timeoutSeconds: 60 }),
       schedule: "@hourly",
@@ -53,6 +53,8 @@ describe("scheduled jobs", () => {
     expect(sj.suspend).toBe(false);
     expect(sj.concurrency).toBe(false);
     expect(sj.jobSpec).toMatchObject({ dockerImage: "python:3.12", command: ["true"], secrets: ["TOKEN"], flavor: "cpu-basic", labels: { name: "nightly" }, timeoutSeconds: 60 });
+    // The Python client reads `timeout`, this SDK either name.
+    expect(sj.jobSpec).toMatchObject({ timeout: 60 });
     expect(sj.status.lastJob).toBeNull();
     const next = new Date(sj.status.nextJobRunAt ?? "");
     expect(next.getUTCMinutes()).toBe(0);

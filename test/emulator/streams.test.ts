@@ -6,16 +6,16 @@ import { StreamReader, api, createJob, dataLines, logMessages, spec, start, wait
 
 const STARTED = /^===== Job started at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} =====$/;
 
-let emu: Emulator; // streams stay open after the job ends (the default)
-let closing: Emulator; // closeLogStreamsAtJobEnd: true
+let emu: Emulator; // default options: streams end once the job has ended
+let keepOpen: Emulator; // keepLogStreamsOpen: true, for the tests of that knob only
 
 beforeAll(async () => {
   emu = await start({ keepAliveMs: 100, metricsIntervalMs: 100 });
-  closing = await start({ keepAliveMs: 100, closeLogStreamsAtJobEnd: true });
+  keepOpen = await start({ keepAliveMs: 100, metricsIntervalMs: 100, keepLogStreamsOpen: true });
 });
 afterAll(async () => {
   await emu.close();
-  await closing.close();
+  await keepOpen.close();
 });
 
 async function finishedLog(e: Emulator, id: string, query = ""): Promise<string> {
@@ -27,9 +27,9 @@ async function finishedLog(e: Emulator, id: string, query = ""): Promise<string>
 describe("logs", () => {
   it("frames every line as data: {data, timestamp} with the Job-started event first", async () => {
     const script = `printf 'one\\n"quoted" \\\\ back\\ttab\\nemoji \\360\\237\\230\\200\\r\\n'; echo err >&2; printf 'no newline at end'`;
-    const job = await createJob(closing, spec(["sh", "-c", script]));
-    await waitTerminal(closing, job.id);
-    const reader = await StreamReader.open(closing, `/api/jobs/${closing.namespace}/${job.id}/logs`);
+    const job = await createJob(emu, spec(["sh", "-c", script]));
+    await waitTerminal(emu, job.id);
+    const reader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${job.id}/logs`);
     expect(reader.response.status).toBe(200);
     expect(reader.response.headers.get("content-type")).toBe("text/event-stream");
     expect(reader.response.headers.get("x-request-id")).toBeTruthy();
@@ -52,24 +52,24 @@ describe("logs", () => {
   });
 
   it("replays the whole log on every connection", async () => {
-    const job = await createJob(closing, spec(["sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done"]));
-    await waitTerminal(closing, job.id);
-    const first = await finishedLog(closing, job.id);
-    const second = await finishedLog(closing, job.id);
+    const job = await createJob(emu, spec(["sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done"]));
+    await waitTerminal(emu, job.id);
+    const first = await finishedLog(emu, job.id);
+    const second = await finishedLog(emu, job.id);
     expect(second).toBe(first);
     expect(logMessages(first)).toEqual(["line1", "line2", "line3", "line4", "line5"]);
   });
 
   it("serves the last `tail` lines after the Job-started event", async () => {
-    const job = await createJob(closing, spec(["sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done"]));
-    await waitTerminal(closing, job.id);
-    const tail2 = dataLines(await finishedLog(closing, job.id, "?tail=2")).map((l) => (JSON.parse(l) as { data: string }).data);
+    const job = await createJob(emu, spec(["sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done"]));
+    await waitTerminal(emu, job.id);
+    const tail2 = dataLines(await finishedLog(emu, job.id, "?tail=2")).map((l) => (JSON.parse(l) as { data: string }).data);
     expect(tail2[0]).toMatch(STARTED);
     expect(tail2.slice(1)).toEqual(["line4", "line5"]);
-    const tail0 = dataLines(await finishedLog(closing, job.id, "?tail=0"));
+    const tail0 = dataLines(await finishedLog(emu, job.id, "?tail=0"));
     expect(tail0.length).toBe(1);
-    expect(logMessages(await finishedLog(closing, job.id, "?tail=50"))).toEqual(["line1", "line2", "line3", "line4", "line5"]);
-    const bad = await api(closing)(`/api/jobs/${closing.namespace}/${job.id}/logs?tail=abc`);
+    expect(logMessages(await finishedLog(emu, job.id, "?tail=50"))).toEqual(["line1", "line2", "line3", "line4", "line5"]);
+    const bad = await api(emu)(`/api/jobs/${emu.namespace}/${job.id}/logs?tail=abc`);
     expect(bad.status).toBe(400);
   });
 
@@ -86,10 +86,10 @@ describe("logs", () => {
     await reader.close();
   });
 
-  it("keeps the connection open with keep-alives after the job ended (default)", async () => {
-    const job = await createJob(emu, spec(["sh", "-c", "echo only"]));
-    await waitTerminal(emu, job.id);
-    const reader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${job.id}/logs`);
+  it("keeps the connection open with keep-alives after the job ended, with keepLogStreamsOpen (a knob for reconnect tests)", async () => {
+    const job = await createJob(keepOpen, spec(["sh", "-c", "echo only"]));
+    await waitTerminal(keepOpen, job.id);
+    const reader = await StreamReader.open(keepOpen, `/api/jobs/${keepOpen.namespace}/${job.id}/logs`);
     await reader.until((t) => t.includes('"only"'));
     const before = reader.text.split(": keep-alive").length;
     await reader.until((t) => t.split(": keep-alive").length >= before + 2);
@@ -97,12 +97,51 @@ describe("logs", () => {
     await reader.close();
   });
 
-  it("ends the stream once the job is terminal and all lines were sent, with closeLogStreamsAtJobEnd", async () => {
-    const job = await createJob(closing, spec(["sh", "-c", "echo a; sleep 0.3; echo b"]));
-    const reader = await StreamReader.open(closing, `/api/jobs/${closing.namespace}/${job.id}/logs`);
+  it("ends a followed stream once the job is terminal and all lines were sent (default)", async () => {
+    const job = await createJob(emu, spec(["sh", "-c", "echo a; sleep 0.3; echo b"]));
+    const reader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${job.id}/logs`);
     expect(await reader.finished()).toBe("ended");
     expect(logMessages(reader.text)).toEqual(["a", "b"]);
-    expect((await waitTerminal(closing, job.id)).status.stage).toBe("COMPLETED");
+    expect((await waitTerminal(emu, job.id)).status.stage).toBe("COMPLETED");
+  });
+
+  it("ends the stream of a failed job and of a job cancelled while it runs or before it started (default)", async () => {
+    const failed = await createJob(emu, spec(["sh", "-c", "echo bad; exit 2"]));
+    const failedReader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${failed.id}/logs`);
+    expect(await failedReader.finished()).toBe("ended");
+    expect(logMessages(failedReader.text)).toEqual(["bad"]);
+
+    const running = await createJob(emu, spec(["sh", "-c", "echo up; sleep 30"]));
+    const runningReader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${running.id}/logs`);
+    await runningReader.until((t) => t.includes('"up"'));
+    await api(emu)(`/api/jobs/${emu.namespace}/${running.id}/cancel`, { method: "POST" });
+    expect(await runningReader.finished()).toBe("ended");
+
+    const slow = await start({ schedulingDelayMs: 60_000 });
+    try {
+      const waiting = await createJob(slow, spec(["true"]));
+      const waitingReader = await StreamReader.open(slow, `/api/jobs/${slow.namespace}/${waiting.id}/logs`);
+      await api(slow)(`/api/jobs/${slow.namespace}/${waiting.id}/cancel`, { method: "POST" });
+      expect(await waitingReader.finished()).toBe("ended");
+      expect(dataLines(waitingReader.text)).toEqual([]);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("keeps the deprecated closeLogStreamsAtJobEnd: false working as keepLogStreamsOpen: true", async () => {
+    const legacy = await start({ keepAliveMs: 50, closeLogStreamsAtJobEnd: false });
+    try {
+      const job = await createJob(legacy, spec(["true"]));
+      await waitTerminal(legacy, job.id);
+      const reader = await StreamReader.open(legacy, `/api/jobs/${legacy.namespace}/${job.id}/logs`);
+      await reader.until((t) => t.split(": keep-alive").length >= 3);
+      expect(reader.outcome).toBe("open");
+      await reader.close();
+    } finally {
+      await legacy.close();
+    }
+    await expect(start({ keepLogStreamsOpen: true, closeLogStreamsAtJobEnd: true })).rejects.toThrow(/contradict/);
   });
 
   it("sends nothing but keep-alives while the job is in SCHEDULING, then the Job-started event", async () => {
@@ -121,8 +160,8 @@ describe("logs", () => {
   });
 
   it("streams a large log in order, without losing lines", async () => {
-    const job = await createJob(closing, spec(["sh", "-c", "seq 1 50000"]));
-    const reader = await StreamReader.open(closing, `/api/jobs/${closing.namespace}/${job.id}/logs`);
+    const job = await createJob(emu, spec(["sh", "-c", "seq 1 50000"]));
+    const reader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${job.id}/logs`);
     await reader.finished(20_000);
     const messages = logMessages(reader.text);
     expect(messages.length).toBe(50_000);
@@ -158,6 +197,36 @@ describe("metrics", () => {
     await reader.close();
   });
 
+  it("reports real CPU use in its very first sample", async () => {
+    const job = await createJob(emu, spec(["sh", "-c", "while :; do :; done"]));
+    await waitStage(emu, job.id, "RUNNING");
+    const reader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${job.id}/metrics`);
+    await reader.until((t) => t.includes("event: metric\ndata: "));
+    const first = JSON.parse(dataLines(reader.text)[0] ?? "{}") as { cpu_usage_pct: number };
+    expect(first.cpu_usage_pct).toBeGreaterThan(0);
+    await api(emu)(`/api/jobs/${emu.namespace}/${job.id}/cancel`, { method: "POST" });
+    await reader.close();
+  });
+
+  it("ends the metric stream once the job has ended (default)", async () => {
+    const job = await createJob(emu, spec(["sh", "-c", "sleep 0.8"]));
+    await waitStage(emu, job.id, "RUNNING");
+    const reader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${job.id}/metrics`);
+    expect(await reader.finished()).toBe("ended");
+    expect((await waitTerminal(emu, job.id)).status.stage).toBe("COMPLETED");
+  });
+
+  it("keeps the metric stream open after the job ended, with keepLogStreamsOpen (a knob for reconnect tests)", async () => {
+    const job = await createJob(keepOpen, spec(["sh", "-c", "sleep 0.5"]));
+    await waitStage(keepOpen, job.id, "RUNNING");
+    const reader = await StreamReader.open(keepOpen, `/api/jobs/${keepOpen.namespace}/${job.id}/metrics`);
+    await waitTerminal(keepOpen, job.id);
+    const before = reader.text.split(": keep-alive").length;
+    await reader.until((t) => t.split(": keep-alive").length >= before + 2);
+    expect(reader.outcome).toBe("open");
+    await reader.close();
+  });
+
   it("answers HTTP 500 once the job is terminal", async () => {
     const job = await createJob(emu, spec(["true"]));
     await waitTerminal(emu, job.id);
@@ -169,9 +238,9 @@ describe("metrics", () => {
 
 describe("events", () => {
   it("replays stage changes as data: {type, stage, message, timestamp}", async () => {
-    const job = await createJob(closing, spec(["sh", "-c", "exit 4"]));
-    await waitTerminal(closing, job.id);
-    const reader = await StreamReader.open(closing, `/api/jobs/${closing.namespace}/${job.id}/events`);
+    const job = await createJob(emu, spec(["sh", "-c", "exit 4"]));
+    await waitTerminal(emu, job.id);
+    const reader = await StreamReader.open(emu, `/api/jobs/${emu.namespace}/${job.id}/events`);
     expect(reader.response.headers.get("content-type")).toBe("text/event-stream");
     await reader.finished();
     const events = reader.data();

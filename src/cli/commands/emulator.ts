@@ -1,10 +1,10 @@
 /**
- * `hf-jobs emulator`: a local emulator in the foreground, until Ctrl-C or SIGTERM.
+ * `hf-jobs emulator`: a local emulator in the foreground, until Ctrl-C, SIGTERM or SIGHUP.
  * @module
  */
 import { startEmulator } from "../../emulator/index.js";
 import type { EmulatorOptions } from "../../emulator/types.js";
-import { int, str } from "../args.js";
+import { flag, int, list, str } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import { EXIT, UsageError } from "../exit.js";
 
@@ -18,19 +18,27 @@ export const emulatorCommand: CommandSpec = {
   usage: "hf-jobs emulator [OPTIONS]",
   description: `Serves the Jobs API on 127.0.0.1 and prints its URL and token, and how to point hf-jobs or
 the SDK at it (HF_ENDPOINT, HF_TOKEN). Jobs run in containers where docker or podman answers,
-else as plain processes on this machine. Ctrl-C or SIGTERM stops every job and the server.
-Here --token and --namespace set the emulator's own token and user name.`,
+else as plain processes on this machine. Ctrl-C, SIGTERM or SIGHUP (a closed terminal) stops
+every job and the server. Log, metric and event streams end once their job has ended, as the
+service's do. Here --token and --namespace set the emulator's own token and user name.`,
   optionsHelp: `Emulator options:
       --port N                Port (default: a free one)
       --host HOST             Interface (default 127.0.0.1; other hosts need --allow-remote)
       --allow-remote          Allow a non-loopback --host (anyone reaching it can run processes here)
+      --allowed-host NAME     Also answer requests whose Host header is NAME (repeatable); others
+                              than localhost, 127.x, [::1] and --host are refused
       --engine ENGINE         auto (default), docker, podman or none (plain processes)
-      --scheduling-delay MS   Time a job spends in SCHEDULING (default 100)`,
+      --scheduling-delay MS   Time a job spends in SCHEDULING (default 100)
+      --keep-streams-open     Keep log/metric/event streams open with keep-alives after the job
+                              ended (to test a client's reconnect logic; clients that follow
+                              logs then never return)`,
   examples: ["hf-jobs emulator --port 8787", "hf-jobs emulator --json   # one line: {url, token, namespace}"],
   options: {
     port: { type: "string" },
     host: { type: "string" },
     "allow-remote": { type: "boolean" },
+    "allowed-host": { type: "string", multiple: true },
+    "keep-streams-open": { type: "boolean" },
     engine: { type: "string" },
     "scheduling-delay": { type: "string" },
   },
@@ -41,7 +49,10 @@ Here --token and --namespace set the emulator's own token and user name.`,
     if (port !== undefined) options.port = port;
     const host = str(values, "host");
     if (host !== undefined) options.host = host;
-    if (values["allow-remote"] === true) options.allowNonLoopback = true;
+    if (flag(values, "allow-remote")) options.allowNonLoopback = true;
+    const allowedHosts = list(values, "allowed-host");
+    if (allowedHosts.length > 0) options.allowedHosts = allowedHosts;
+    if (flag(values, "keep-streams-open")) options.keepLogStreamsOpen = true;
     const engine = str(values, "engine");
     if (engine !== undefined) {
       const known = ENGINES.find((e) => e === engine);
@@ -54,10 +65,15 @@ Here --token and --namespace set the emulator's own token and user name.`,
     if (ctx.options.namespace !== undefined) options.namespace = ctx.options.namespace;
 
     const emulator = await startEmulator(options);
+    let stop: (why: string) => void = () => {};
     const stopped = new Promise<string>((resolve) => {
-      ctx.interruptHandler = () => resolve("SIGINT");
-      process.once("SIGTERM", () => resolve("SIGTERM"));
+      stop = resolve;
     });
+    ctx.interruptHandler = () => stop("SIGINT");
+    const onTerm = () => stop("SIGTERM");
+    const onHup = () => stop("SIGHUP");
+    process.on("SIGTERM", onTerm);
+    process.on("SIGHUP", onHup);
     if (ctx.mode === "json") ctx.out.json({ url: emulator.url, token: emulator.token, namespace: emulator.namespace });
     else if (ctx.mode === "quiet") ctx.out.line(emulator.url);
     else {
@@ -68,8 +84,11 @@ Here --token and --namespace set the emulator's own token and user name.`,
       ctx.out.line("Press Ctrl-C to stop.");
     }
     const why = await stopped;
-    ctx.info(`hf-jobs emulator: ${why}, stopping`);
+    // After SIGHUP the terminal is usually gone: nothing to say it to.
+    if (why !== "SIGHUP") ctx.info(`hf-jobs emulator: ${why}, stopping`);
     await emulator.close();
+    process.off("SIGTERM", onTerm);
+    process.off("SIGHUP", onHup);
     return EXIT.OK;
   },
 };
