@@ -51,7 +51,7 @@ function formatUrl(host: string, port: number): string {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const opts = resolveOptions(options);
-  const engine = await selectEngine(opts.containerEngine);
+  const engine = await selectEngine(opts);
   const hostReason = opts.containerEngine === "none" ? 'containerEngine is "none"' : "no container engine answered";
   const root = await mkdtemp(join(opts.tmpDir, "hf-jobs-emulator-"));
 
@@ -82,7 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   opts.logger(
     engine
-      ? `hf-jobs emulator: jobs run in containers with ${engine}`
+      ? `hf-jobs emulator: jobs run in containers with ${engine.binary}`
       : `hf-jobs emulator: ${hostReason}; jobs run as plain processes on this host and their images are ignored`,
   );
 
