@@ -40,7 +40,7 @@ console.log("cjs ok", sdk.VERSION);`,
     join(scratch, "use.mjs"),
     `import { JobsClient, isSuccess } from "@org/hf-jobs";
 import { startEmulator } from "@org/hf-jobs/emulator";
-const emu = await startEmulator({ logger: () => {} });
+const emu = await startEmulator({ containerEngine: "none", logger: () => {} });
 try {
   const client = new JobsClient({ endpoint: emu.url, token: emu.token });
   const job = await client.run({ image: "node:20", command: [process.execPath, "-e", "console.log(42)"] });

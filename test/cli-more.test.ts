@@ -210,7 +210,7 @@ describe.concurrent("sweep", () => {
 
 describe("emulator command", () => {
   async function startCliEmulator(args: string[]): Promise<{ child: ReturnType<typeof spawnCli>; first: () => string }> {
-    const started = spawnCli(cli, ["emulator", ...args], { env: { HF_ENDPOINT: undefined, HF_TOKEN: undefined }, timeoutMs: 60_000 });
+    const started = spawnCli(cli, ["emulator", "--engine", "none", ...args], { env: { HF_ENDPOINT: undefined, HF_TOKEN: undefined }, timeoutMs: 60_000 });
     let out = "";
     started.child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();

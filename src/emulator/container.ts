@@ -75,7 +75,7 @@ export async function selectEngine(choice: EngineChoice): Promise<ContainerEngin
   const runArgs = choice.containerRunArgs;
   if (engine !== "auto") {
     const binary = choice.containerEnginePath ?? (await resolveEngineBinary(engine, process.env.PATH));
-    if (binary === undefined) throw new Error(`emulator: containerEngine "${engine}" was requested but no executable ${engine} is on the emulator's PATH`);
+    if (binary === undefined) throw new Error(`emulator: containerEngine "${engine}" was requested but \`${engine} info\` cannot run: no executable ${engine} on the emulator's PATH`);
     if (!(await isExecutableFile(binary))) throw new Error(`emulator: containerEnginePath "${binary}" is not an executable file`);
     if (await answers(binary, globalArgs)) return { kind: engine, binary, globalArgs, runArgs };
     throw new Error(`emulator: containerEngine "${engine}" was requested but \`${[binary, ...globalArgs, "info"].join(" ")}\` did not answer`);
@@ -121,6 +121,9 @@ export function removeContainer(engine: ContainerEngine, name: string): Promise<
   });
 }
 
+/** Longest `NAME=value` line, in bytes, that docker and podman read from an env file (their line buffer is 64 KiB). */
+const MAX_ENV_LINE_BYTES = 65_000;
+
 /**
  * Why a variable cannot go into an env file (one `NAME=value` per line, `#` starts a comment,
  * leading blanks of a name are dropped), or undefined when it can.
@@ -128,6 +131,8 @@ export function removeContainer(engine: ContainerEngine, name: string): Promise<
 function envFileProblem(name: string, value: string): string | undefined {
   if (/[\s#]/.test(name.charAt(0)) || /[\r\n]/.test(name)) return `the variable name "${name.replace(/[\r\n]/g, " ")}" cannot be passed to a container`;
   if (/[\r\n]/.test(value)) return `the value of ${name} spans several lines, which the emulator cannot pass to a container`;
+  const bytes = Buffer.byteLength(`${name}=${value}`);
+  if (bytes > MAX_ENV_LINE_BYTES) return `${name}=... is ${bytes} bytes, more than the ${MAX_ENV_LINE_BYTES} the engine reads per variable`;
   return undefined;
 }
 

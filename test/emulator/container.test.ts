@@ -65,8 +65,9 @@ done
 case "$sub" in
   info) exit 0 ;;
   run)
-    env > "$dir/$name.cli-env"
-    cp "$envfile" "$dir/$name.env"
+    # Written whole, then renamed: a test never reads half a file.
+    env > "$dir/$name.tmp" && mv "$dir/$name.tmp" "$dir/$name.cli-env"
+    cp "$envfile" "$dir/$name.tmp" && mv "$dir/$name.tmp" "$dir/$name.env"
     echo "fake container started"
     sleep 30
     ;;
@@ -271,7 +272,7 @@ describe("container engine options", () => {
     const saved = process.env.PATH;
     process.env.PATH = "/nonexistent-dir";
     try {
-      await expect(start({ containerEngine: "podman" })).rejects.toThrow(/no executable podman is on the emulator's PATH/);
+      await expect(start({ containerEngine: "podman" })).rejects.toThrow(/`podman info` cannot run: no executable podman on the emulator's PATH/);
     } finally {
       process.env.PATH = saved;
     }
