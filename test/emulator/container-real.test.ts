@@ -2,9 +2,10 @@
 // cancel, timeout, variables and secrets. The engine is the one named by HF_JOBS_TEST_ENGINE
 // (scripts/prepare-engine.sh prepares podman and prints the variables); without it these tests are
 // skipped, and with it they fail if that engine does not answer.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
+import { promisify } from "node:util";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
 import { StreamReader, api, createJob, dataLines, getJob, spec, start, waitFor, waitStage, waitTerminal } from "./helpers.js";
@@ -20,6 +21,7 @@ if (ENGINE !== undefined && ENGINE !== "podman" && ENGINE !== "docker") {
 }
 if (ENGINE !== undefined && !IMAGE) throw new Error("HF_JOBS_TEST_ENGINE is set but HF_JOBS_TEST_IMAGE is not");
 const engine = ENGINE;
+const execFileAsync = promisify(execFile);
 const SKIP_NOTICE =
   "container-mode tests with a real engine SKIPPED: no engine prepared (run `eval \"$(bash scripts/prepare-engine.sh)\"` as root, or set HF_JOBS_TEST_ENGINE and HF_JOBS_TEST_IMAGE)";
 if (engine === undefined) console.warn(SKIP_NOTICE);
@@ -47,17 +49,20 @@ function logsUntil(emu: Emulator, id: string, expected: string[]): Promise<strin
 }
 
 /** Names of the emulator's containers the engine still knows, running or not. */
-function containers(): string[] {
+async function containers(): Promise<string[]> {
   if (engine === undefined) return [];
-  const out = execFileSync(engine, [...ENGINE_ARGS, "ps", "-a", "--filter", "label=hf-jobs-emulator=1", "--format", "{{.Names}}"], {
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  return out.split("\n").filter((l) => l !== "");
+  const args = [...ENGINE_ARGS, "ps", "-a", "--filter", "label=hf-jobs-emulator=1", "--format", "{{.Names}}"];
+  const { stdout } = await execFileAsync(engine, args, { encoding: "utf8", timeout: 30_000 });
+  return stdout.split("\n").filter((l) => l !== "");
 }
 
-function containerOf(jobId: string): string | undefined {
-  return containers().find((n) => n.endsWith(`-${jobId}`));
+async function containerOf(jobId: string): Promise<string | undefined> {
+  return (await containers()).find((n) => n.endsWith(`-${jobId}`));
+}
+
+/** Resolves once the engine no longer knows the job's container. */
+function containerGone(jobId: string): Promise<true> {
+  return waitFor(async () => ((await containerOf(jobId)) === undefined ? true : undefined), 30_000, 200);
 }
 
 /** Every process's command line on this machine, joined. */
@@ -89,11 +94,11 @@ describe.skipIf(engine === undefined)(`container mode with a real engine (${engi
   beforeEach(async () => {
     shared ??= startReal();
     emu = await shared;
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await (await shared?.catch(() => undefined))?.close();
-  });
+  }, 60_000);
 
   it("runs the command inside the image and streams stdout and stderr; exit 0 is COMPLETED", async () => {
     const created = await createJob(emu, job(["sh", "-c", 'echo "pid1=$(tr "\\0" " " < /proc/1/cmdline)"; echo to-stdout; echo to-stderr >&2; printf last-without-newline'], { arguments: [] }));
@@ -102,15 +107,15 @@ describe.skipIf(engine === undefined)(`container mode with a real engine (${engi
     const lines = await logsUntil(emu, created.id, ["to-stdout", "to-stderr", "last-without-newline"]);
     // The job's own command is process 1: it ran in a container, not on this host.
     expect(lines.find((l) => l.startsWith("pid1="))).toMatch(/^pid1=sh -c /);
-    expect(containerOf(created.id)).toBeUndefined();
-  });
+    expect(await containerOf(created.id)).toBeUndefined();
+  }, 60_000);
 
   it("passes arguments after the command, and a non-zero exit code ends in ERROR with that code", async () => {
     const created = await createJob(emu, job(["sh", "-c", 'echo "args=$*"; exit 7', "sh"], { arguments: ["--epochs", "2"] }));
     const done = await waitTerminal(emu, created.id, 30_000);
     expect(done.status).toMatchObject({ stage: "ERROR", message: "Job failed with exit code: 7" });
     expect(await logsUntil(emu, created.id, ["args=--epochs 2"])).toContain("args=--epochs 2");
-  });
+  }, 60_000);
 
   it("sets the job's variables and secrets inside the container, never on a command line, and nothing of the host's", async () => {
     process.env.HF_JOBS_HOST_ONLY = "host-only-value";
@@ -134,37 +139,37 @@ describe.skipIf(engine === undefined)(`container mode with a real engine (${engi
     } finally {
       delete process.env.HF_JOBS_HOST_ONLY;
       await api(emu)(`/api/jobs/${emu.namespace}/${created.id}/cancel`, { method: "POST" });
-      await waitFor(() => (containerOf(created.id) === undefined ? true : undefined), 30_000, 200);
+      await containerGone(created.id);
     }
-  });
+  }, 60_000);
 
   it("cancel: CANCELED at once, SIGTERM reaches the job inside the container, and the container is gone", async () => {
     const created = await createJob(emu, job(["sh", "-c", 'trap "echo got-sigterm; exit 0" TERM; echo ready; while :; do sleep 1; done']));
     await logsUntil(emu, created.id, ["ready"]);
-    expect(containerOf(created.id)).toBeDefined();
+    expect(await containerOf(created.id)).toBeDefined();
     const res = await api(emu)(`/api/jobs/${emu.namespace}/${created.id}/cancel`, { method: "POST" });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { status: { stage: string } }).status.stage).toBe("CANCELED");
     expect(await logsUntil(emu, created.id, ["got-sigterm"])).toContain("got-sigterm");
-    await waitFor(() => (containerOf(created.id) === undefined ? true : undefined), 30_000, 200);
+    await containerGone(created.id);
     await waitFor(() => (emu.jobs() === 0 ? true : undefined), 30_000, 100);
     expect((await getJob(emu, created.id)).status.stage).toBe("CANCELED");
-  });
+  }, 60_000);
 
   it("cancel of a job that ignores SIGTERM (process 1 without a handler): the container is removed after the grace period", async () => {
     const created = await createJob(emu, job(["sleep", "600"]));
     await waitFor(() => containerOf(created.id), 30_000, 200);
     await api(emu)(`/api/jobs/${emu.namespace}/${created.id}/cancel`, { method: "POST" });
-    await waitFor(() => (containerOf(created.id) === undefined ? true : undefined), 30_000, 200);
+    await containerGone(created.id);
     expect((await getJob(emu, created.id)).status.stage).toBe("CANCELED");
-  });
+  }, 60_000);
 
   it("timeoutSeconds: ERROR with `Job timeout`, and the container is removed", async () => {
     const created = await createJob(emu, job(["sleep", "600"], { timeoutSeconds: 1 }));
     const done = await waitTerminal(emu, created.id, 30_000);
     expect(done.status).toMatchObject({ stage: "ERROR", message: "Job timeout" });
-    await waitFor(() => (containerOf(created.id) === undefined ? true : undefined), 30_000, 200);
-  });
+    await containerGone(created.id);
+  }, 60_000);
 
   it("an image that is not there locally ends in ERROR with the engine's message in the log", async () => {
     const created = await createJob(emu, spec(["true"], { dockerImage: "localhost/hf-jobs-no-such-image:latest" }));
@@ -173,7 +178,7 @@ describe.skipIf(engine === undefined)(`container mode with a real engine (${engi
     expect(done.status.message).toMatch(/^Job failed with exit code: \d+$/);
     const lines = await logsWhere(emu, created.id, (l) => l.some((m) => m.includes("hf-jobs-no-such-image")));
     expect(lines.join("\n")).toMatch(/hf-jobs-no-such-image/);
-  });
+  }, 60_000);
 
   it("close() resolves only once the running containers are gone", async () => {
     const own = await startReal();
@@ -181,6 +186,6 @@ describe.skipIf(engine === undefined)(`container mode with a real engine (${engi
     await waitStage(own, created.id, "RUNNING");
     await waitFor(() => containerOf(created.id), 30_000, 200);
     await own.close();
-    expect(containerOf(created.id)).toBeUndefined();
-  });
+    expect(await containerOf(created.id)).toBeUndefined();
+  }, 60_000);
 });
