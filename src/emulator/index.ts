@@ -18,7 +18,6 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { App } from "./app.js";
 import { selectEngine } from "./container.js";
-import { resolveEngineBinary } from "./engine-binary.js";
 import { onProcessExit } from "./exit-guard.js";
 import { FaultRegistry, RequestLog } from "./faults.js";
 import { GpuProbe } from "./gpu.js";
@@ -52,16 +51,12 @@ function formatUrl(host: string, port: number): string {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const opts = resolveOptions(options);
-  const engine = await selectEngine(opts.containerEngine);
-  const engineBinary = engine ? resolveEngineBinary(engine, process.env.PATH) : undefined;
-  if (engine && engineBinary === undefined) {
-    throw new Error(`emulator: the container engine "${engine}" answered but no executable "${engine}" is on an absolute PATH entry`);
-  }
+  const engine = await selectEngine(opts);
   const hostReason = opts.containerEngine === "none" ? 'containerEngine is "none"' : "no container engine answered";
   const root = await mkdtemp(join(opts.tmpDir, "hf-jobs-emulator-"));
 
   const identity = new Identity(opts.namespace, opts.extraNamespaces);
-  const jobs = new JobStore({ options: opts, identity, root, engine, engineBinary, instance: randomBytes(4).toString("hex"), hostReason });
+  const jobs = new JobStore({ options: opts, identity, root, engine, instance: randomBytes(4).toString("hex"), hostReason });
   const scheduler = new Scheduler(jobs, identity, opts.secondsInSchedules);
   const metrics = new MetricsHub(opts.metricsIntervalMs, new GpuProbe());
   const app: App = { options: opts, identity, jobs, scheduler, metrics };
@@ -87,7 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   opts.logger(
     engine
-      ? `hf-jobs emulator: jobs run in containers with ${engine}`
+      ? `hf-jobs emulator: jobs run in containers with ${engine.binary}`
       : `hf-jobs emulator: ${hostReason}; jobs run as plain processes on this host and their images are ignored`,
   );
 

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type Engine, containerName, runArgs } from "./container.js";
+import { type ContainerEngine, containerName, containerPlan } from "./container.js";
 import { containerEnvironment, jobEnvironment } from "./env.js";
 import { findFlavor } from "./hardware.js";
 import type { Entity, Identity } from "./identity.js";
@@ -26,12 +26,7 @@ export interface JobStoreDeps {
   identity: Identity;
   /** Directory for job working directories and log files; removed by the caller on close. */
   root: string;
-  engine: Engine | null;
-  /**
-   * Absolute path of the engine's CLI, resolved once at start-up from the emulator's own PATH, so
-   * that a job's `PATH` cannot choose which host binary runs as the engine.
-   */
-  engineBinary: string | undefined;
+  engine: ContainerEngine | null;
   /** Unique per emulator instance; part of container names. */
   instance: string;
   /** Why jobs run on the host (for command-not-found messages). */
@@ -184,12 +179,14 @@ export class JobStore {
       workDir = await mkdtemp(join(this.#deps.root, `${job.id}-`));
       await job.log.start(job.startedAt ?? new Date());
       if (!job.is("RUNNING") || this.#closed) return;
-      const plan = this.#plan(job, workDir);
+      const plan = await this.#plan(job, workDir);
       if (typeof plan === "string") {
         job.log.line(plan, new Date().toISOString());
         end = { stage: "ERROR", message: plan };
         return;
       }
+      // Writing a container's env file yields: a cancel or close may have come in meanwhile.
+      if (!job.is("RUNNING") || this.#closed) return;
       const proc = new JobProcess(plan, job.log);
       job.process = proc;
       this.#live.add(proc);
@@ -221,7 +218,7 @@ export class JobStore {
     }
   }
 
-  #plan(job: Job, workDir: string): SpawnPlan | string {
+  async #plan(job: Job, workDir: string): Promise<SpawnPlan | string> {
     const { spec } = job;
     const flavor = findFlavor(spec.flavor);
     if (!flavor) return `Unknown flavor on the emulator: ${spec.flavor}`;
@@ -239,17 +236,16 @@ export class JobStore {
       if (spec.dockerImage === undefined) {
         return `Space images cannot run in the emulator: spaceId "${spec.spaceId ?? ""}" has no locally runnable image; use a dockerImage`;
       }
-      const env = containerEnvironment(input);
-      const name = containerName(this.#deps.instance, job.id);
-      return {
-        file: this.#deps.engineBinary ?? engine,
-        args: runArgs({ name, image: spec.dockerImage, command: spec.command, args: spec.arguments, envNames: Object.keys(env) }),
-        env: { ...definedEnv(process.env), ...env },
-        cwd: workDir,
-        commandName: commandName ?? spec.dockerImage,
+      return containerPlan({
+        engine,
+        name: containerName(this.#deps.instance, job.id),
+        image: spec.dockerImage,
+        command: spec.command,
+        args: spec.arguments,
+        env: containerEnvironment(input),
+        workDir,
         hostReason: this.#deps.hostReason,
-        container: { engine, name },
-      };
+      });
     }
     if (commandName === undefined) {
       return "No command given: jobs run on the emulator host, where the image's default command is not available";
@@ -272,10 +268,4 @@ export class JobStore {
 export function labelMatches(labels: Record<string, string>, key: string, value: string | undefined): boolean {
   if (!Object.hasOwn(labels, key)) return false;
   return value === undefined || labels[key] === value;
-}
-
-function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
 }

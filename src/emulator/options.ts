@@ -4,6 +4,7 @@
  * @module
  */
 import { tmpdir } from "node:os";
+import { isAbsolute } from "node:path";
 import { newToken } from "./ids.js";
 import type { EmulatorOptions, FaultRule } from "./types.js";
 
@@ -20,6 +21,9 @@ export interface ResolvedOptions {
   metricsIntervalMs: number;
   killGraceMs: number;
   containerEngine: "auto" | "docker" | "podman" | "none";
+  containerEnginePath: string | undefined;
+  containerEngineArgs: string[];
+  containerRunArgs: string[];
   env: Record<string, string>;
   logger: (line: string) => void;
   faults: FaultRule[];
@@ -62,6 +66,14 @@ function allowedHosts(list: string[] | undefined): string[] {
   });
 }
 
+function stringList(name: string, value: string[] | undefined): string[] {
+  const list = value ?? [];
+  if (!Array.isArray(list) || list.some((a) => typeof a !== "string" || a === "" || a.includes("\0"))) {
+    throw new Error(`emulator: ${name} must be an array of non-empty strings`);
+  }
+  return [...list];
+}
+
 /** Fills in defaults; throws on a non-loopback host without consent, or on invalid values. */
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   const host = options.host ?? "127.0.0.1";
@@ -81,6 +93,16 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   if (!["auto", "docker", "podman", "none"].includes(engine)) {
     throw new Error(`emulator: containerEngine must be auto, docker, podman or none, got "${engine}"`);
   }
+  const engineArgs = stringList("containerEngineArgs", options.containerEngineArgs);
+  const runArgs = stringList("containerRunArgs", options.containerRunArgs);
+  const enginePath = options.containerEnginePath;
+  if (enginePath !== undefined && (typeof enginePath !== "string" || !isAbsolute(enginePath))) {
+    throw new Error(`emulator: containerEnginePath must be an absolute path, got "${String(enginePath)}"`);
+  }
+  if ((engine === "auto" || engine === "none") && (enginePath !== undefined || engineArgs.length > 0 || runArgs.length > 0)) {
+    // Flags of one engine would break the other, and "none" runs no engine at all.
+    throw new Error(`emulator: containerEnginePath, containerEngineArgs and containerRunArgs need containerEngine "docker" or "podman", got "${engine}"`);
+  }
   return {
     port: count("port", options.port, 0, 0),
     host,
@@ -93,6 +115,9 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     metricsIntervalMs: count("metricsIntervalMs", options.metricsIntervalMs, 1000, 1),
     killGraceMs: count("killGraceMs", options.killGraceMs, 5000, 0),
     containerEngine: engine,
+    containerEnginePath: enginePath,
+    containerEngineArgs: engineArgs,
+    containerRunArgs: runArgs,
     env: { ...(options.env ?? {}) },
     logger: options.logger ?? ((line: string) => console.error(line)),
     faults: [...(options.faults ?? [])],

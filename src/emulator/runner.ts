@@ -2,7 +2,7 @@
 // lines, stop it (SIGTERM, then SIGKILL after a grace period) and report how it ended.
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
-import { type Engine, removeContainer } from "./container.js";
+import { type ContainerEngine, removeContainer } from "./container.js";
 import { LineSplitter } from "./log-file.js";
 
 /** How to start a job's process. */
@@ -16,7 +16,7 @@ export interface SpawnPlan {
   /** Why jobs run on the host, for the command-not-found message. */
   hostReason: string;
   /** Set in container mode: the engine and the container's name. */
-  container?: { engine: Engine; name: string };
+  container?: { engine: ContainerEngine; name: string };
 }
 
 /** How a job's process ended. */
@@ -31,7 +31,7 @@ export interface OutputSink {
 }
 
 function spawnErrorMessage(plan: SpawnPlan, error: NodeJS.ErrnoException): string {
-  if (plan.container) return `Could not start the container engine "${plan.container.engine}": ${error.code ?? error.message}`;
+  if (plan.container) return `Could not start the container engine ${plan.container.engine.binary}: ${error.code ?? error.message}`;
   if (error.code === "ENOENT") return `Command not found on the emulator host: ${plan.commandName} (jobs run on the host because ${plan.hostReason})`;
   if (error.code === "EACCES") return `Command not executable on the emulator host: ${plan.commandName}`;
   return `Could not start the command on the emulator host: ${plan.commandName} (${error.code ?? error.message})`;

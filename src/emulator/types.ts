@@ -67,6 +67,21 @@ export interface EmulatorOptions {
    * `"none"` always runs jobs as host processes.
    */
   containerEngine?: "auto" | "docker" | "podman" | "none";
+  /**
+   * Absolute path of the engine's CLI. Default: `docker` or `podman` found on the emulator's own
+   * `PATH` at start-up (never on a job's). Needs an explicit `containerEngine`.
+   */
+  containerEnginePath?: string;
+  /**
+   * Flags placed before every engine subcommand, e.g. `["--runtime", "runc", "--cgroup-manager", "cgroupfs"]`
+   * for podman. Needs an explicit `containerEngine`. Default `[]`.
+   */
+  containerEngineArgs?: string[];
+  /**
+   * Flags added to every `run`, before the image, e.g. `["--ulimit", "nofile=4096:4096", "--pull=never"]`.
+   * Needs an explicit `containerEngine`. Default `[]`.
+   */
+  containerRunArgs?: string[];
   /** Extra environment for job processes, e.g. a `PATH` that holds a fake `uv` in tests. */
   env?: Record<string, string>;
   /** Receives start-up notices (never a secret or the token). Default: `console.error`. */

@@ -45,7 +45,12 @@ describe("binding", () => {
 describe("container engine", () => {
   it("says once at start-up that jobs run on the host, without the token", async () => {
     const lines: string[] = [];
-    const emu = await startEmulator({ containerEngine: "none", logger: (l) => lines.push(l), token: "hf_secret_token_value" });
+    // "auto" looks for engines on the emulator's PATH at start-up: none there, whatever this machine has.
+    const savedPath = process.env.PATH;
+    process.env.PATH = "/nonexistent-dir";
+    const emu = await startEmulator({ containerEngine: "auto", logger: (l) => lines.push(l), token: "hf_secret_token_value" }).finally(() => {
+      process.env.PATH = savedPath;
+    });
     try {
       await createJob(emu, spec(["true"]));
       expect(lines.length).toBe(1);
