@@ -31,8 +31,9 @@ export {
   ValidationError,
   WaitTimeoutError,
   isAbortError,
+  isUnclearCreate,
 } from "./core/errors.js";
-export type { ApiErrorInit } from "./core/errors.js";
+export type { ApiErrorInit, HfJobsErrorOptions } from "./core/errors.js";
 export { PagedList } from "./core/pagination.js";
 export type { Page } from "./core/pagination.js";
 export type { LogLine, LogStream, LogsOptions, ReconnectOptions } from "./streams/logs.js";

@@ -5,9 +5,34 @@
  */
 import type { Job, JobStage } from "../types.js";
 
+/** Options of an {@link HfJobsError}: the standard `cause`, and whether a create may have landed. */
+export interface HfJobsErrorOptions extends ErrorOptions {
+  /** The failed request created a job and may have reached the server (see {@link isUnclearCreate}). */
+  mayHaveCreated?: boolean;
+}
+
 /** Base class of every error the SDK throws (except the standard `AbortError`). */
 export class HfJobsError extends Error {
   override name = "HfJobsError";
+  /**
+   * True when the request that failed creates a job (run, duplicate, trigger, scheduled create)
+   * and may have reached the server: a job may exist although the call failed. Look it up by one
+   * of its labels before sending the create again.
+   */
+  readonly mayHaveCreated: boolean;
+  constructor(message?: string, options?: HfJobsErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.mayHaveCreated = options?.mayHaveCreated ?? false;
+  }
+}
+
+/**
+ * Whether a failed create may have started a job anyway: a lost connection, a timeout, a 5xx or
+ * an unreadable answer of a job-creating request. When true, look the job up (e.g. by a label you
+ * set) before running it again; when false, the create surely did not happen or was refused.
+ */
+export function isUnclearCreate(error: unknown): boolean {
+  return error instanceof HfJobsError && error.mayHaveCreated;
 }
 
 /** Details the transport knows about a failed HTTP exchange. */
@@ -113,6 +138,9 @@ export class ConnectionError extends HfJobsError {
  */
 export class AmbiguousCreateError extends ConnectionError {
   override name = "AmbiguousCreateError";
+  constructor(message?: string, options?: HfJobsErrorOptions) {
+    super(message, { ...options, mayHaveCreated: true });
+  }
 }
 
 /** The request took longer than its timeout. */
