@@ -1,5 +1,5 @@
 /**
- * Building the wire JobSpec (reference §5.1, §10, §11) and validating every input field before
+ * Building the wire JobSpec and validating every input field before
  * any request is sent.
  */
 import { createHash } from "node:crypto";
@@ -12,11 +12,11 @@ import {
   buildRunBody,
   defaultNameFromImage,
   parseImage,
-  parseJobRef,
   parseTimeout,
   sanitizeName,
   validateLabels,
 } from "../src/jobs/spec.js";
+import { parseJobRef } from "../src/core/names.js";
 import type { RunSpec } from "../src/types.js";
 import { ENDPOINT, JOB_ID, countingFetch, fixture, guardNetwork, makeClient, rejection, thrown } from "./fixtures/core/helpers.js";
 

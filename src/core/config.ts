@@ -1,5 +1,5 @@
 /**
- * Where the endpoint and the token come from (reference §1): explicit options first, then the
+ * Where the endpoint and the token come from: explicit options first, then the
  * environment, then the token file written by `hf auth login`.
  * @module
  */

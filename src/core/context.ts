@@ -6,7 +6,7 @@
  * @module
  */
 import { WhoamiWire, type JobWire } from "../wire/schemas.js";
-import { parseJobRef } from "../jobs/spec.js";
+import { parseJobRef } from "./names.js";
 import { toJob, toWhoAmI } from "../jobs/parse.js";
 import type { Job, WhoAmI } from "../types.js";
 import { abortError, MissingTokenError } from "./errors.js";

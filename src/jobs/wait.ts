@@ -17,7 +17,7 @@ import { linkAbort } from "../core/abort.js";
 import { ErrorBudget, positive } from "../streams/engine.js";
 import { sleep } from "../core/sleep.js";
 import { isSuccess, isTerminal } from "./parse.js";
-import { parseJobRef } from "./spec.js";
+import { parseJobRef } from "../core/names.js";
 import type { Job, JobStage } from "../types.js";
 
 /** Options of {@link JobsClient.wait}. */
