@@ -25,7 +25,7 @@ function sourceFiles(dir: string): string[] {
 const IMPORT_RE = /(?:\bimport|\bexport)\s+(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)/g;
 
 /** Relative imports of a file, resolved to source paths (`.js` written for `.ts` files). */
-export function importsOf(file: string, text: string): string[] {
+function importsOf(file: string, text: string): string[] {
   const out: string[] = [];
   for (const match of text.matchAll(IMPORT_RE)) {
     const spec = match[1] ?? match[2];
@@ -36,7 +36,7 @@ export function importsOf(file: string, text: string): string[] {
 }
 
 /** Every elementary cycle reachable in the graph, each reported once (as a list of files). */
-export function findCycles(graph: Map<string, string[]>): string[][] {
+function findCycles(graph: Map<string, string[]>): string[][] {
   const cycles: string[][] = [];
   const seen = new Set<string>();
   const state = new Map<string, "open" | "done">();

@@ -51,6 +51,8 @@ export interface ApiErrorInit {
   url: string;
   /** `Retry-After` in milliseconds, when the server sent one. */
   retryAfterMs?: number;
+  /** The request creates a job and may have reached the server (a 5xx or 408 answer to a create). */
+  mayHaveCreated?: boolean;
 }
 
 /** The service answered with an error status. */
@@ -70,7 +72,9 @@ export class ApiError extends HfJobsError {
   readonly retryAfterMs?: number;
 
   constructor(init: ApiErrorInit) {
-    super(`${init.status} ${init.method} ${init.url}: ${init.message}${init.requestId ? ` (request id ${init.requestId})` : ""}`);
+    super(`${init.status} ${init.method} ${init.url}: ${init.message}${init.requestId ? ` (request id ${init.requestId})` : ""}`, {
+      mayHaveCreated: init.mayHaveCreated,
+    });
     this.status = init.status;
     this.code = init.code;
     this.requestId = init.requestId;
@@ -158,20 +162,56 @@ export class MissingTokenError extends HfJobsError {
   }
 }
 
-/** An input was rejected before any request was sent. `field` names it. */
+/**
+ * An input was rejected before any request was sent. `field` names it and `detail` says what is
+ * wrong; the message is `Invalid {field}: {detail}`.
+ */
 export class ValidationError extends HfJobsError {
   override name = "ValidationError";
   /** Path of the offending field, e.g. `timeout` or `env.API_KEY`. */
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(`Invalid ${field}: ${message}`);
+  /** What is wrong with it, without the field name (e.g. `expected a positive integer`). */
+  readonly detail: string;
+  constructor(field: string, detail: string) {
+    super(`Invalid ${field}: ${detail}`);
     this.field = field;
+    this.detail = detail;
+  }
+
+  /**
+   * The same error for a field nested in `parent` (e.g. `items[3]` or `job`): the field
+   * becomes `parent.field` and the detail stays.
+   */
+  within(parent: string): ValidationError {
+    return new ValidationError(`${parent}.${this.field}`, this.detail);
   }
 }
 
 /** The service answered 2xx with a body the SDK could not understand. */
 export class ResponseValidationError extends HfJobsError {
   override name = "ResponseValidationError";
+}
+
+/**
+ * A response body was larger than the client accepts (`maxResponseBytes`); reading stopped at
+ * the limit, so memory stays bounded whatever a server sends.
+ */
+export class ResponseTooLargeError extends ResponseValidationError {
+  override name = "ResponseTooLargeError";
+  /** The limit that was passed, in bytes. */
+  readonly limitBytes: number;
+  constructor(message: string, limitBytes: number, options?: HfJobsErrorOptions) {
+    super(message, options);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * A paginated list cannot be followed: the server linked a page already read, sent a long run
+ * of empty pages, or a `Link` URL that is not a valid http(s) URL.
+ */
+export class PaginationError extends ResponseValidationError {
+  override name = "PaginationError";
 }
 
 /** A job ended in a stage other than `COMPLETED` (thrown by `wait` with `throwOnFailure`). */

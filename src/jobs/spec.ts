@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { ValidationError } from "../core/errors.js";
 import { ENV_NAME_PATTERN, isValidNamespace } from "../core/names.js";
+import { looksLikeToken, normalizeToken } from "../core/redact.js";
 import type { JobSpecWire, VolumeWire } from "../wire/schemas.js";
 import type { JobSpecInput, RunSpec } from "../types.js";
 
@@ -13,8 +14,6 @@ const SPACE_PREFIXES = ["https://huggingface.co/spaces/", "https://hf.co/spaces/
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
 const LABEL_RE = /^[A-Za-z0-9._-]{0,100}$/;
 const LABEL_KEY_RE = /^[A-Za-z0-9._-]{1,100}$/;
-// A whole value that looks like a user access token; substrings are not flagged (payloads, URLs).
-const HF_TOKEN_RE = /^hf_[A-Za-z0-9_]{20,}$/; // user and OAuth (`hf_oauth_...`) tokens
 const TIMEOUT_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Splits an image string into the wire's `dockerImage` or `spaceId`. */
@@ -164,12 +163,7 @@ export function buildJobSpec(spec: JobSpecInput): JobSpecWire {
   const args = stringArray("args", spec.args);
   const env = stringMap("env", spec.env, ENV_NAME_PATTERN, "environment variable names are letters, digits and _");
   for (const [key, value] of Object.entries(env)) {
-    if (HF_TOKEN_RE.test(value)) {
-      throw new ValidationError(
-        `env.${key}`,
-        "looks like a Hugging Face token; env values are visible to anyone who can inspect the job, pass it in `secrets` instead",
-      );
-    }
+    if (looksLikeToken(value)) throw tokenInEnv(key);
   }
   const secrets = stringMap("secrets", spec.secrets, ENV_NAME_PATTERN, "secret names are letters, digits and _");
   const labels = validateLabels(spec.labels);
@@ -216,6 +210,26 @@ export function buildJobSpec(spec: JobSpecInput): JobSpecWire {
     out.resourceGroupId = spec.resourceGroupId;
   }
   return out;
+}
+
+function tokenInEnv(key: string): ValidationError {
+  return new ValidationError(
+    `env.${key}`,
+    "holds an access token; env values are visible to anyone who can inspect the job, pass it in `secrets` instead",
+  );
+}
+
+/**
+ * Refuses an env value that is the client's own token, whatever its shape (tokens of other
+ * services need not start with `hf_`), also when pasted with white space, quotes or `Bearer `
+ * around it or embedded in a longer value. Runs where the token is known, before any create.
+ */
+export function checkEnvAgainstToken(env: Record<string, string> | undefined, token: string | undefined): void {
+  const known = token === undefined ? "" : normalizeToken(token);
+  if (known.length < 8 || !env) return;
+  for (const [key, value] of Object.entries(env)) {
+    if (normalizeToken(value) === known || value.includes(known)) throw tokenInEnv(key);
+  }
 }
 
 /** Builds the body of `POST /api/jobs/{ns}` from a {@link RunSpec}. */
