@@ -24,9 +24,11 @@ export {
   JobStalledError,
   MissingTokenError,
   NotFoundError,
+  PaginationError,
   PermissionDeniedError,
   RateLimitError,
   RequestTimeoutError,
+  ResponseTooLargeError,
   ResponseValidationError,
   ValidationError,
   WaitTimeoutError,
@@ -40,6 +42,7 @@ export type { LogLine, LogStream, LogsOptions, ReconnectOptions } from "./stream
 export type { GpuSample, MetricSample, MetricStream, MetricsOptions } from "./streams/metrics.js";
 export type { JobGroup, JobSelector, WaitAllOptions, WaitOptions, WaitProgress } from "./jobs/wait.js";
 export { isSuccess, isTerminal, isTerminalStage } from "./jobs/parse.js";
+export { MAX_EMPTY_PAGES } from "./core/pagination.js";
 export { parseTimeout } from "./jobs/spec.js";
 export { buildUvRunSpec } from "./uv/run-uv.js";
 export type { InlineScript, UvIo, UvSpec } from "./uv/run-uv.js";
@@ -99,6 +102,7 @@ export type {
   KnownFlavor,
   KnownJobStage,
   ListOptions,
+  ReportedJobStage,
   RequestOptions,
   RunSpec,
   TerminalJobStage,

@@ -224,9 +224,10 @@ export class JobFailedError extends HfJobsError {
   /** The service's status message, e.g. `Job failed with exit code: 1`. */
   readonly statusMessage: string | null;
   constructor(job: Job) {
-    super(`Job ${job.id} ended ${job.status.stage}${job.status.message ? `: ${job.status.message}` : ""}`);
+    const stage = job.status.rawStage ?? job.status.stage;
+    super(`Job ${job.id} ended ${stage}${job.status.message ? `: ${job.status.message}` : ""}`);
     this.job = job;
-    this.stage = job.status.stage;
+    this.stage = stage;
     this.statusMessage = job.status.message;
   }
 }

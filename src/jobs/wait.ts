@@ -115,6 +115,11 @@ interface Entry {
   budget: ErrorBudget;
 }
 
+/** The stage as the service named it, so that `until` may name a stage added after this release. */
+function stageName(job: Job): string {
+  return job.status.rawStage ?? job.status.stage;
+}
+
 // The reason the wait's own controller aborts when its deadline passes.
 const TIMED_OUT = Symbol("timed out");
 
@@ -170,9 +175,9 @@ async function poll(client: JobsResource, group: JobGroup, options: WaitAllOptio
       let changed = false;
       for (const [entry, job] of seen ?? []) {
         if (entry.done) continue;
-        const previous = entry.job?.status.stage;
+        const previous = entry.job && stageName(entry.job);
         entry.job = job;
-        const stage = job.status.stage;
+        const stage = stageName(job);
         if (stage !== previous) {
           changed = true;
           options.onStatus?.(job, previous);

@@ -142,7 +142,7 @@ export const VolumeResponseWire = z.object({
 export const JobWire = z.object({
   id: z.string(),
   type: nullish(z.string()),
-  createdAt: z.string(),
+  createdAt: nullish(z.string()),
   updatedAt: nullish(z.string()),
   startedAt: nullish(z.string()),
   finishedAt: nullish(z.string()),
