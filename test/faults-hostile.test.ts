@@ -12,6 +12,7 @@ import {
   PaginationError,
   RequestTimeoutError,
   ResponseTooLargeError,
+  ResponseValidationError,
   isAbortError,
   isUnclearCreate,
 } from "../src/core/errors.js";
@@ -273,6 +274,20 @@ describe("pagination against a server that never ends a list", () => {
     expect(other.requests[0]?.headers.authorization).toBeUndefined();
     expect(String(error)).not.toContain(plainToken);
     expect(JSON.stringify(error)).not.toContain(plainToken);
+  });
+
+  it("the same Link answered with a body that is not JSON: the ResponseValidationError hides the token too", async () => {
+    const plainToken = "plain-enterprise-token-2222-3333";
+    const other = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html>login</html>");
+    });
+    const server = await serve((_req, res) =>
+      json(res, 200, [jobWire()], { link: `<${other.url}/page2?token=${plainToken}>; rel="next"` }),
+    );
+    const { error } = await failure(() => client(server, { token: plainToken }).list().toArray());
+    expect(error).toBeInstanceOf(ResponseValidationError);
+    expect(String(error)).not.toContain(plainToken);
   });
 });
 

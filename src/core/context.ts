@@ -27,7 +27,10 @@ export interface JobsClientOptions {
   namespace?: string;
   /** Per-request timeout in ms (headers and body), above 0 and at most 2^31 - 1; default 60 000. */
   timeoutMs?: number;
-  /** Retries of requests that are safe to repeat; default 2. Job-creating requests are never repeated. */
+  /**
+   * Retries of requests that are safe to repeat: a whole number from 0 to 1000; default 2.
+   * Job-creating requests are repeated only when they surely never reached the server.
+   */
   maxRetries?: number;
   /** Fine-tuning of the backoff (first delay, cap, longest `Retry-After` honoured), in ms. */
   retryDelays?: {

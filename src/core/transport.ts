@@ -103,8 +103,8 @@ export class Transport {
     request: HttpRequest,
     schema: S,
   ): Promise<{ value: z.infer<S>; headers: Headers; url: string }> {
-    const { response, text = "" } = await this.#exchange(request, true);
-    const where = `${request.method} ${redact(response.url || this.#url(request.path), request.secrets)}`;
+    const { response, text = "", failed } = await this.#exchange(request, true);
+    const where = `${request.method} ${redact(failed.url, failed.secrets)}`;
     // A create answered 2xx: the job exists even though its answer is unreadable.
     const options = { mayHaveCreated: request.retry === "create" };
     let value: unknown;
@@ -157,7 +157,10 @@ export class Transport {
    * The attempt loop: sleeps between retries and follows the redirects {@link #attempt} allows.
    * With `readBody`, the body text is read inside each attempt.
    */
-  async #exchange(request: HttpRequest, readBody: boolean): Promise<{ response: Response; text?: string }> {
+  async #exchange(
+    request: HttpRequest,
+    readBody: boolean,
+  ): Promise<{ response: Response; text?: string; failed: FailedRequest }> {
     const timeoutMs = checkTimeoutMs(request.timeoutMs ?? this.#options.timeoutMs);
     const url = this.#url(request.path, request.query);
     const headers: Record<string, string> = {
@@ -186,7 +189,7 @@ export class Transport {
       if (request.signal?.aborted) throw abortError(request.signal);
       this.#options.onRequest?.({ method: request.method, url: failed.url, attempt });
       const outcome = await this.#attempt(request, failed, { headers, body, timeoutMs, attempt, readBody });
-      if ("response" in outcome) return outcome;
+      if ("response" in outcome) return { ...outcome, failed };
       if ("redirectTo" in outcome) {
         if (++redirects > MAX_REDIRECTS) throw new ConnectionError(`${request.method} ${redact(url, secrets)}: too many redirects`);
         failed.url = outcome.redirectTo;
