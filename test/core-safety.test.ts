@@ -184,6 +184,19 @@ describe("option checks", () => {
     }
   });
 
+  it.each([
+    ["timeoutMs", Number.POSITIVE_INFINITY],
+    ["timeoutMs", 2 ** 31],
+    ["pollIntervalMs", Number.NaN],
+    ["maxPollIntervalMs", -1],
+  ])("wait refuses %s = %s (beyond what a timer holds, or not a delay) before any request", async (field, value) => {
+    const server = await serve((_req, res) => json(res, 200, jobWire()));
+    const error = await rejection(client(server).wait(JOB_ID, { [field]: value }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe(field);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("ValidationError carries field and detail as data, and nests without parsing its message", () => {
     const error = new ValidationError("timeout", "must be at least one second");
     expect(error.message).toBe("Invalid timeout: must be at least one second");
