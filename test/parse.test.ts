@@ -1,5 +1,5 @@
 /**
- * Tolerant parsing of the wire format into the user-facing types (reference §5.2, §12, §16):
+ * Tolerant parsing of the wire format into the user-facing types:
  * unknown stages and fields, both timeout names, secrets as names or a map, missing optional
  * fields, the recorded examples, and malformed bodies.
  */

@@ -13,6 +13,11 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** Cap of an error body: only its first few hundred characters are ever shown. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
+/** Whether the response announces (`content-length`) a body longer than `cap`. */
+export function announcesMore(response: Response, cap: number): boolean {
+  return Number(response.headers.get("content-length")) > cap;
+}
+
 /** A body read up to a cap. */
 export interface CappedBody {
   /** The text of the bytes read (at most the cap). */
@@ -26,11 +31,6 @@ export interface CappedBody {
  * and `complete` is false. Rejects with `signal.reason` once `signal` aborts.
  */
 export async function readCapped(response: Response, signal: AbortSignal, cap: number): Promise<CappedBody> {
-  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (declared > cap) {
-    void response.body?.cancel().catch(() => {});
-    return { text: "", complete: false };
-  }
   const body = response.body;
   if (!body) return { text: "", complete: true };
   const reader = body.getReader();

@@ -14,7 +14,7 @@ import { linkAbort } from "./abort.js";
 import { redact } from "./redact.js";
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy, backoffMs, retryAfterMs } from "./retry.js";
 import { sleep } from "./sleep.js";
-import { type CappedBody, DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES, readCapped } from "./body.js";
+import { type CappedBody, DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES, announcesMore, readCapped } from "./body.js";
 
 /** How a request may be repeated. */
 export type RetryMode =
@@ -238,6 +238,10 @@ export class Transport {
       }
       if (response.ok) {
         if (!at.readBody) return { response };
+        if (announcesMore(response, this.#maxBytes)) {
+          void response.body?.cancel().catch(() => {});
+          throw tooLarge(failed, this.#maxBytes);
+        }
         let read: CappedBody;
         try {
           read = await readCapped(response, controller.signal, this.#maxBytes);
