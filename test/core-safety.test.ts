@@ -14,7 +14,7 @@ import {
   ValidationError,
   isUnclearCreate,
 } from "../src/core/errors.js";
-import { findToken, looksLikeToken, normalizeToken, printedForms, redact } from "../src/core/redact.js";
+import { findToken, looksLikeToken, normalizeToken, printedForms, redact, redactor } from "../src/core/redact.js";
 import { backoffMs } from "../src/core/retry.js";
 import { resolveEndpoint } from "../src/core/config.js";
 import { JOB_ID, jobWire } from "./fixtures/core/helpers.js";
@@ -73,6 +73,9 @@ describe("redaction of every printed form", () => {
   it("redact masks a secret in each form, and before any cut", () => {
     for (const form of printedForms(PEM)) expect(redact(`x ${form} y`, [PEM])).toBe("x *** y");
     expect(redact(`url?p=${encodeURIComponent(PASSWORD)}`, [PASSWORD])).toBe("url?p=***");
+    const mask = redactor([PASSWORD, TOKEN]);
+    expect(mask(`a ${JSON.stringify(PASSWORD)} b ${TOKEN}`)).toBe("a \"***\" b ***");
+    expect(mask("hf_transfer is a package")).toBe("hf_transfer is a package");
   });
 
   it("a FastAPI-style 422 echoing the request JSON-escaped shows no secret and no token", async () => {

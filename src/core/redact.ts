@@ -60,20 +60,29 @@ export function printedForms(value: string): string[] {
 }
 
 /**
- * Replaces every printed form (see {@link printedForms}) of every known secret, then every
- * token-shaped string, in `text`. Redact before cutting a text short: a cut can split a secret
- * so that no form of it matches any more.
+ * A function that masks every printed form (see {@link printedForms}) of every known secret,
+ * then every token-shaped string. The forms are computed once: build one redactor for many texts
+ * (log lines), not one per text.
  */
-export function redact(text: string, secrets: Iterable<string | undefined> = []): string {
-  let out = text;
+export function redactor(secrets: Iterable<string | undefined>): (text: string) => string {
   const forms = new Set<string>();
   for (const secret of secrets) {
     if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH) continue;
     for (const form of printedForms(secret)) forms.add(form);
   }
   // Longest first, so a secret that contains another is masked whole.
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-    if (out.includes(form)) out = out.split(form).join(MASK);
-  }
-  return out.replace(TOKEN_PATTERN_ALL, `hf_${MASK}`);
+  const ordered = [...forms].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const form of ordered) if (out.includes(form)) out = out.split(form).join(MASK);
+    return out.replace(TOKEN_PATTERN_ALL, `hf_${MASK}`);
+  };
+}
+
+/**
+ * Masks every printed form of every known secret, then every token-shaped string, in `text`.
+ * Redact before cutting a text short: a cut can split a secret so that no form of it matches.
+ */
+export function redact(text: string, secrets: Iterable<string | undefined> = []): string {
+  return redactor(secrets)(text);
 }
