@@ -93,6 +93,14 @@ describe("a 2xx body that stalls, trickles or breaks off: every JSON call alike"
     });
   }
 
+  it("with retries, each attempt gets the timeout once: a stalled server costs (retries + 1) timeouts", async () => {
+    const server = await serve((_req, res) => stall(res, 200, "["));
+    const { error, ms } = await failure(() => client(server, { maxRetries: 2 }).list().toArray());
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(server.requests).toHaveLength(3);
+    expect(ms).toBeLessThan(3 * TIMEOUT_MS + SLACK_MS);
+  });
+
   it("the caller's signal ends a stalled body at once", async () => {
     const server = await serve((_req, res) => stall(res, 200, "{"));
     const controller = new AbortController();
