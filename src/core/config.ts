@@ -49,7 +49,7 @@ export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessE
 }
 
 /** A URL-like text with anything before an `@` of its authority masked, for messages. */
-export function withoutCredentials(text: string): string {
+function withoutCredentials(text: string): string {
   return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}***@`);
 }
 

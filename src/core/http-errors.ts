@@ -42,7 +42,7 @@ export class BodyTimeoutError extends Error {
 }
 
 /** The longest message kept from an error response (cut after redaction, never before). */
-export const MAX_ERROR_MESSAGE_CHARS = 500;
+const MAX_ERROR_MESSAGE_CHARS = 500;
 
 /**
  * Whether a failed create may have reached the server and started a job: anything but a refusal
