@@ -24,21 +24,25 @@ export {
   JobStalledError,
   MissingTokenError,
   NotFoundError,
+  PaginationError,
   PermissionDeniedError,
   RateLimitError,
   RequestTimeoutError,
+  ResponseTooLargeError,
   ResponseValidationError,
   ValidationError,
   WaitTimeoutError,
   isAbortError,
+  isUnclearCreate,
 } from "./core/errors.js";
-export type { ApiErrorInit } from "./core/errors.js";
+export type { ApiErrorInit, HfJobsErrorOptions } from "./core/errors.js";
 export { PagedList } from "./core/pagination.js";
 export type { Page } from "./core/pagination.js";
 export type { LogLine, LogStream, LogsOptions, ReconnectOptions } from "./streams/logs.js";
 export type { GpuSample, MetricSample, MetricStream, MetricsOptions } from "./streams/metrics.js";
 export type { JobGroup, JobSelector, WaitAllOptions, WaitOptions, WaitProgress } from "./jobs/wait.js";
 export { isSuccess, isTerminal, isTerminalStage } from "./jobs/parse.js";
+export { MAX_EMPTY_PAGES } from "./core/pagination.js";
 export { parseTimeout } from "./jobs/spec.js";
 export { buildUvRunSpec } from "./uv/run-uv.js";
 export type { InlineScript, UvIo, UvSpec } from "./uv/run-uv.js";
@@ -98,6 +102,7 @@ export type {
   KnownFlavor,
   KnownJobStage,
   ListOptions,
+  ReportedJobStage,
   RequestOptions,
   RunSpec,
   TerminalJobStage,

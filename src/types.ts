@@ -10,14 +10,28 @@ export type KnownJobStage = (typeof JOB_STAGES)[number];
 /** A stage after which a job never changes again. */
 export type TerminalJobStage = (typeof TERMINAL_STAGES)[number];
 /**
- * A job's `status.stage`. The known values autocomplete; any other string the service may add
- * later is passed through unchanged rather than rejected.
+ * A stage as callers pass it (`list({ stage })`, `wait({ until })`): the known values
+ * autocomplete, and any other string is accepted, for stages the service may add later. A typo
+ * here cannot be a compile error without closing the type, so it is caught by the service
+ * (`list`) or never matches (`until`).
  */
 export type JobStage = KnownJobStage | (string & {});
 
+/**
+ * What `job.status.stage` holds: a known stage, or `"UNKNOWN"` for a stage this release does not
+ * know (the service's own name for it is then in `status.rawStage`). The type is closed on
+ * purpose, so that a misspelt comparison such as `job.status.stage === "COMPLETE"` fails to
+ * compile, while a stage added by the service later still parses at run time.
+ */
+export type ReportedJobStage = KnownJobStage | "UNKNOWN";
+
 /** A hardware flavor name known at release time. */
 export type KnownFlavor = (typeof FLAVOR_NAMES)[number];
-/** A hardware flavor: the known names autocomplete, and any string is accepted (new flavors need no release). */
+/**
+ * A hardware flavor: the known names autocomplete, and any string is accepted (new flavors need
+ * no release). Being open, a misspelt flavor compiles: editors show it has no completion, and
+ * the service refuses it before a job starts.
+ */
 export type Flavor = KnownFlavor | (string & {});
 
 /** CPU architecture of the machine a job runs on. */
@@ -56,8 +70,10 @@ export interface Entity {
 
 /** The status part of a {@link Job}. */
 export interface JobStatus {
-  /** Current stage. */
-  stage: JobStage;
+  /** Current stage; `"UNKNOWN"` for a stage this release does not know (see `rawStage`). */
+  stage: ReportedJobStage;
+  /** The service's name of the stage, only when `stage` is `"UNKNOWN"` (a stage added later). */
+  rawStage?: string;
   /** Human-readable message, e.g. `Job failed with exit code: 1` or `Job timeout`. */
   message: string | null;
   /** Public URLs of exposed ports. */
@@ -90,8 +106,8 @@ export interface Job {
   name?: string;
   /** Current status. */
   status: JobStatus;
-  /** When the job was created. */
-  createdAt: Date;
+  /** When the job was created; undefined when the service did not say (or sent no valid date). */
+  createdAt?: Date;
   /** When the job last changed, when reported. */
   updatedAt?: Date;
   /** When the job started running. */

@@ -1,5 +1,5 @@
 /**
- * Endpoint and token discovery (reference §1.1, §1.3), with a controlled environment and
+ * Endpoint and token discovery, with a controlled environment and
  * temporary directories: nothing here reads the real home directory or process.env.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

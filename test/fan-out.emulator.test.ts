@@ -48,7 +48,7 @@ function sweepJobs(sweepId: string): Promise<Job[]> {
 function peakOverlap(jobs: Job[]): number {
   const events: Array<[number, number]> = [];
   for (const job of jobs) {
-    if (!job.finishedAt) throw new Error(`job ${job.id} has no finishedAt`);
+    if (!job.finishedAt || !job.createdAt) throw new Error(`job ${job.id} has no createdAt or finishedAt`);
     events.push([job.createdAt.getTime(), 1], [job.finishedAt.getTime(), -1]);
   }
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);

@@ -1,11 +1,11 @@
 /**
  * `list`: repeated `stage=`/`label=` params, lazy pagination that follows `Link: rel="next"`
- * verbatim (reference §4.2), and the PagedList helper itself.
+ * verbatim, and the PagedList helper itself.
  */
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { BadRequestError, HfJobsError, ResponseValidationError } from "../src/core/errors.js";
-import { PagedList, nextLink } from "../src/core/pagination.js";
+import { BadRequestError, HfJobsError, PaginationError, ResponseValidationError } from "../src/core/errors.js";
+import { MAX_EMPTY_PAGES, PagedList, nextLink } from "../src/core/pagination.js";
 import { ENDPOINT, NS, Recorder, TOKEN, guardNetwork, jobWire, makeClient, rejection } from "./fixtures/core/helpers.js";
 
 guardNetwork();
@@ -85,15 +85,53 @@ describe("PagedList", () => {
     await expect(second.nextPage()).rejects.toThrow(/no next page/);
   });
 
-  it("stops when a page links back to a page already seen", async () => {
+  it("ends with a PaginationError when a page links back to a page already read", async () => {
     const requested: Array<string | undefined> = [];
     const list = new PagedList<number>(async (url) => {
       requested.push(url);
       return { items: [requested.length], next: "loop" };
     });
-    expect(await list.toArray()).toEqual([1, 2]);
+    const seen: number[] = [];
+    const error = await rejection((async () => {
+      for await (const n of list) seen.push(n);
+    })());
+    expect(error).toBeInstanceOf(PaginationError);
+    expect(error).toBeInstanceOf(ResponseValidationError);
+    expect(seen).toEqual([1, 2]);
     expect(requested).toEqual([undefined, "loop"]);
   });
+
+  it("ends with a PaginationError after a long run of empty pages with fresh cursors", async () => {
+    let requests = 0;
+    const list = new PagedList<number>(async () => ({ items: [], next: `cursor-${++requests}` }));
+    const error = await rejection(list.toArray());
+    expect(error).toBeInstanceOf(PaginationError);
+    expect(error.message).toMatch(/empty pages/);
+    expect(requests).toBe(MAX_EMPTY_PAGES);
+  });
+
+  it("keeps following empty pages while some pages still bring items", async () => {
+    let requests = 0;
+    const list = new PagedList<number>(async () => {
+      requests++;
+      if (requests > 40) return { items: [requests] };
+      return { items: requests % 5 === 0 ? [requests] : [], next: `c${requests}` };
+    });
+    expect(await list.toArray()).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 41]);
+  });
+
+  it.each(["file:///etc/passwd", "http://[::1", "javascript:alert(1)", "https://exa mple.test:99999/p"])(
+    "a malformed or non-http next link (%s) is a PaginationError, not a TypeError",
+    async (next) => {
+      const list = new PagedList<number>(async (url) => (url === undefined ? { items: [1], next } : { items: [2] }));
+      const error = await rejection(list.toArray());
+      expect(error).toBeInstanceOf(PaginationError);
+      expect(error.message).not.toContain(next);
+      const first = await list.firstPage();
+      expect(first.hasNextPage).toBe(true);
+      expect(await rejection(first.nextPage())).toBeInstanceOf(PaginationError);
+    },
+  );
 });
 
 describe("JobsClient.list", () => {

@@ -1,5 +1,5 @@
 /**
- * Tolerant parsing of the wire format into the user-facing types (reference §5.2, §12, §16):
+ * Tolerant parsing of the wire format into the user-facing types:
  * unknown stages and fields, both timeout names, secrets as names or a map, missing optional
  * fields, the recorded examples, and malformed bodies.
  */
@@ -83,15 +83,16 @@ describe("toJob", () => {
     expect(job.secretNames).toEqual(["HF_TOKEN", "UV_SCRIPT_HF_TOKEN"]);
     expect(job.flavor).toBe("a100-large");
     expect(job.status).toEqual({ stage: "COMPLETED", message: null, exposeUrls: [] });
-    expect(job.createdAt.toISOString()).toBe("2025-12-10T15:42:26.835Z");
+    expect(job.createdAt?.toISOString()).toBe("2025-12-10T15:42:26.835Z");
     expect(job.env.UV_SCRIPT_URL).toMatch(/^https:\/\/huggingface\.co\/datasets\//);
     expect(isSuccess(job)).toBe(true);
     expect(job).not.toHaveProperty("endpoint");
   });
 
-  it("passes an unknown stage through unchanged", () => {
+  it("parses an unknown stage as UNKNOWN, keeping the service's name in rawStage", () => {
     const job = parseJob(jobWire({ status: { stage: "PAUSED_FOR_MAINTENANCE", message: "back soon" } }));
-    expect(job.status.stage).toBe("PAUSED_FOR_MAINTENANCE");
+    expect(job.status.stage).toBe("UNKNOWN");
+    expect(job.status.rawStage).toBe("PAUSED_FOR_MAINTENANCE");
     expect(job.status.message).toBe("back soon");
     expect(isTerminal(job)).toBe(false);
     expect(isSuccess(job)).toBe(false);
@@ -120,6 +121,25 @@ describe("toJob", () => {
     expect(parseJob(jobWire({ timeoutSeconds: 300, timeout: 1800 })).timeoutSeconds).toBe(300);
     expect(parseJob(jobWire({ timeoutSeconds: null, timeout: 1800 })).timeoutSeconds).toBe(1800);
     expect(parseJob(jobWire()).timeoutSeconds).toBeUndefined();
+  });
+
+  it.each([
+    ["missing", {}],
+    ["null", { createdAt: null }],
+    ["not a date", { createdAt: "yesterday" }],
+  ])("parses a job whose createdAt is %s with createdAt undefined", (_label, overrides) => {
+    const wire = { ...jobWire(), ...overrides };
+    if (!("createdAt" in overrides)) delete (wire as Record<string, unknown>).createdAt;
+    const job = parseJob(wire);
+    expect(job.createdAt).toBeUndefined();
+    expect(job).not.toHaveProperty("createdAt");
+  });
+
+  it("a list page with a job missing createdAt keeps every job", async () => {
+    const { createdAt: _dropped, ...bare } = jobWire({ id: "0".repeat(24) });
+    nock(ENDPOINT).get(`/api/jobs/${NS}`).reply(200, [bare, jobWire(), { ...jobWire({ id: "1".repeat(24) }), createdAt: null }]);
+    const jobs = await makeClient().list().toArray();
+    expect(jobs.map((j) => j.createdAt?.toISOString())).toEqual([undefined, "2026-01-15T10:30:00.000Z", undefined]);
   });
 
   it("reads secrets as a list of names or as a map", () => {

@@ -68,7 +68,8 @@ describe("redact", () => {
     expect(redact("abcdefgh abcd", ["abcd", "abcdefgh"])).toBe("*** ***");
     expect(redact(`x ${TOKEN} y`)).toBe("x hf_*** y");
     expect(redact("hf_short stays")).toBe("hf_short stays");
-    expect(redact("oauth hf_oauth_AbCdEfGhIjKl0123 end")).toBe("oauth hf_*** end");
+    expect(redact("oauth hf_oauth_AbCdEfGhIjKlMnOp0123 end")).toBe("oauth hf_*** end");
+    expect(redact("hf_transfer and hf_hub_download_with_retries stay")).toBe("hf_transfer and hf_hub_download_with_retries stay");
     expect(redact("ab", ["ab"])).toBe("ab");
   });
 });

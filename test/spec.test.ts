@@ -1,5 +1,5 @@
 /**
- * Building the wire JobSpec (reference §5.1, §10, §11) and validating every input field before
+ * Building the wire JobSpec and validating every input field before
  * any request is sent.
  */
 import { createHash } from "node:crypto";
@@ -12,11 +12,11 @@ import {
   buildRunBody,
   defaultNameFromImage,
   parseImage,
-  parseJobRef,
   parseTimeout,
   sanitizeName,
   validateLabels,
 } from "../src/jobs/spec.js";
+import { parseJobRef } from "../src/core/names.js";
 import type { RunSpec } from "../src/types.js";
 import { ENDPOINT, JOB_ID, countingFetch, fixture, guardNetwork, makeClient, rejection, thrown } from "./fixtures/core/helpers.js";
 
@@ -339,9 +339,14 @@ describe("input validation: a bad field gets a ValidationError naming it, and no
     expect(counter.count()).toBe(0);
   });
 
-  it("accepts hf_-prefixed env values that are not tokens (short, or embedded)", () => {
-    const body = buildRunBody({ image: "python:3.12", env: { A: "hf_transfer", B: `url?token=${TOKEN_LIKE}` } });
-    expect(body.environment).toEqual({ A: "hf_transfer", B: `url?token=${TOKEN_LIKE}` });
+  it("accepts hf_-prefixed env values that are not tokens (identifiers, short values)", () => {
+    const env = { A: "hf_transfer", B: "hf_hub_enable_hf_transfer_for_all", C: "hf_abc123" };
+    expect(buildRunBody({ image: "python:3.12", env }).environment).toEqual(env);
+  });
+
+  it("refuses a token embedded in a longer env value (a URL), like a bare one", () => {
+    const error = thrown(() => buildRunBody({ image: "python:3.12", env: { B: `https://x.test/?token=${TOKEN_LIKE}` } }));
+    expect((error as ValidationError).field).toBe("env.B");
   });
 
   it("validates before resolving the namespace or the token", async () => {

@@ -1,5 +1,5 @@
 /**
- * Where the endpoint and the token come from (reference §1): explicit options first, then the
+ * Where the endpoint and the token come from: explicit options first, then the
  * environment, then the token file written by `hf auth login`.
  * @module
  */
@@ -24,12 +24,15 @@ function expandHome(path: string): string {
 
 /**
  * The endpoint: option, else `HF_ENDPOINT`, else huggingface.co; trailing slashes dropped.
- * Anything but an http(s) URL is a {@link ValidationError}.
+ * Anything but an http(s) URL is a {@link ValidationError}, and so is a URL with credentials
+ * (`https://user:pass@host`): `fetch` cannot send them, and refusing them keeps them out of every
+ * error, debug line and printed client. The message never repeats them.
  */
 export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const fromOption = present(option);
   const raw = fromOption ?? present(env.HF_ENDPOINT) ?? DEFAULT_ENDPOINT;
   const endpoint = raw.replace(/\/+$/, "");
+  const field = fromOption ? "endpoint" : "HF_ENDPOINT";
   let url: URL | undefined;
   try {
     url = new URL(endpoint);
@@ -37,9 +40,17 @@ export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessE
     url = undefined;
   }
   if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
-    throw new ValidationError(fromOption ? "endpoint" : "HF_ENDPOINT", `"${endpoint}" is not an http(s) URL`);
+    throw new ValidationError(field, `"${withoutCredentials(endpoint)}" is not an http(s) URL`);
+  }
+  if (url.username || url.password) {
+    throw new ValidationError(field, `"${withoutCredentials(endpoint)}" carries credentials; pass the token as \`token\` or HF_TOKEN instead`);
   }
   return endpoint;
+}
+
+/** A URL-like text with anything before an `@` of its authority masked, for messages. */
+function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}***@`);
 }
 
 /** Path of the token file: `HF_TOKEN_PATH`, else `$HF_HOME/token` (HF_HOME defaults to the XDG cache). */

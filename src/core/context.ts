@@ -6,15 +6,16 @@
  * @module
  */
 import { WhoamiWire, type JobWire } from "../wire/schemas.js";
-import { parseJobRef } from "../jobs/spec.js";
+import { parseJobRef } from "./names.js";
 import { toJob, toWhoAmI } from "../jobs/parse.js";
 import type { Job, WhoAmI } from "../types.js";
-import { abortError, MissingTokenError } from "./errors.js";
+import { abortError, MissingTokenError, ValidationError } from "./errors.js";
 import { resolveEndpoint, resolveToken } from "./config.js";
 import { Transport } from "./transport.js";
-import { checkTimeoutMs } from "./options.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "./body.js";
+import { checkTimeoutMs, count, nonNegativeMs } from "./options.js";
 import { redact } from "./redact.js";
-import { DEFAULT_RETRY_POLICY } from "./retry.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 
 /** Options of {@link JobsClient}. Every one has a default; `new JobsClient()` works with `HF_TOKEN` set. */
 export interface JobsClientOptions {
@@ -26,7 +27,10 @@ export interface JobsClientOptions {
   namespace?: string;
   /** Per-request timeout in ms (headers and body), above 0 and at most 2^31 - 1; default 60 000. */
   timeoutMs?: number;
-  /** Retries of requests that are safe to repeat; default 2. Job-creating requests are never repeated. */
+  /**
+   * Retries of requests that are safe to repeat: a whole number from 0 to 1000; default 2.
+   * Job-creating requests are repeated only when they surely never reached the server.
+   */
   maxRetries?: number;
   /** Fine-tuning of the backoff (first delay, cap, longest `Retry-After` honoured), in ms. */
   retryDelays?: {
@@ -37,6 +41,12 @@ export interface JobsClientOptions {
     /** A `Retry-After` longer than this is not waited for (the error is thrown); default 60 000 ms. */
     maxRetryAfterMs?: number;
   };
+  /**
+   * Largest JSON answer the client reads, in bytes; default 32 MiB. Reading stops as soon as an
+   * answer passes it, with a `ResponseTooLargeError`, so memory stays bounded whatever a server
+   * sends. Error bodies are read up to 64 KiB only, and streams bound their own lines.
+   */
+  maxResponseBytes?: number;
   /** A `fetch` implementation to use instead of the global one (proxies, tests). */
   fetch?: typeof globalThis.fetch;
   /**
@@ -52,14 +62,25 @@ export interface JobRef {
   id: string;
 }
 
+/** What every resource and feature of one client shares; see the module header. */
 export class ClientContext {
   readonly transport: Transport;
   readonly #defaultNamespace?: string;
+  readonly #token: () => Promise<string>;
   #whoami?: Promise<WhoAmI>;
 
-  constructor(transport: Transport, namespace?: string) {
+  constructor(transport: Transport, namespace: string | undefined, token: () => Promise<string>) {
     this.transport = transport;
     this.#defaultNamespace = namespace;
+    this.#token = token;
+  }
+
+  /**
+   * The client's token (resolved once; a `MissingTokenError` when there is none), for checks
+   * that must know it before a request is sent. Never print it.
+   */
+  token(): Promise<string> {
+    return this.#token();
   }
 
   get endpoint(): string {
@@ -129,30 +150,44 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 /** Builds the context of a client from its options: endpoint, token, transport, namespace. */
 export function createContext(options: JobsClientOptions): ClientContext {
   const endpoint = resolveEndpoint(options.endpoint);
-    let token: Promise<string | undefined> | undefined;
-    const getToken = async () => {
-      token ??= resolveToken(options.token);
-      const value = await token;
-      if (!value) throw new MissingTokenError();
-      return value;
-    };
-    const debug = debugSink(options.debug);
-    const transport = new Transport({
-      endpoint: endpoint,
-      token: getToken,
-      timeoutMs: options.timeoutMs === undefined ? 60_000 : checkTimeoutMs(options.timeoutMs),
-      retry: {
-        maxRetries: options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries,
-        baseDelayMs: options.retryDelays?.baseMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
-        maxDelayMs: options.retryDelays?.maxMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
-        maxRetryAfterMs: options.retryDelays?.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs,
-      },
-      fetch: options.fetch,
-      onRequest: debug
-        ? ({ method, url, attempt }) => debug(redact(`hf-jobs ${method} ${url}${attempt > 0 ? ` (retry ${attempt})` : ""}`))
-        : undefined,
-    });
-  return new ClientContext(transport, options.namespace);
+  let token: Promise<string | undefined> | undefined;
+  let known: string | undefined;
+  const getToken = async () => {
+    token ??= resolveToken(options.token);
+    known = await token;
+    if (!known) throw new MissingTokenError();
+    return known;
+  };
+  const debug = debugSink(options.debug);
+  const maxResponseBytes = count("maxResponseBytes", options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, Number.MAX_SAFE_INTEGER);
+  if (maxResponseBytes === 0) throw new ValidationError("maxResponseBytes", "expected a whole number of bytes above 0");
+  const transport = new Transport({
+    endpoint,
+    token: getToken,
+    timeoutMs: options.timeoutMs === undefined ? 60_000 : checkTimeoutMs(options.timeoutMs),
+    retry: retryPolicy(options),
+    fetch: options.fetch,
+    maxResponseBytes,
+    onRequest: debug
+      ? ({ method, url, attempt }) => debug(redact(`hf-jobs ${method} ${url}${attempt > 0 ? ` (retry ${attempt})` : ""}`, [known]))
+      : undefined,
+  });
+  return new ClientContext(transport, options.namespace, getToken);
+}
+
+/** The retry policy of a client's options; a bad number is a `ValidationError`. */
+function retryPolicy(options: JobsClientOptions): RetryPolicy {
+  const delays = options.retryDelays;
+  if (delays !== undefined && (delays === null || typeof delays !== "object")) {
+    throw new ValidationError("retryDelays", "expected an object with baseMs, maxMs or maxRetryAfterMs");
+  }
+  const d = DEFAULT_RETRY_POLICY;
+  return {
+    maxRetries: count("maxRetries", options.maxRetries, d.maxRetries),
+    baseDelayMs: nonNegativeMs("retryDelays.baseMs", delays?.baseMs, d.baseDelayMs),
+    maxDelayMs: nonNegativeMs("retryDelays.maxMs", delays?.maxMs, d.maxDelayMs),
+    maxRetryAfterMs: nonNegativeMs("retryDelays.maxRetryAfterMs", delays?.maxRetryAfterMs, d.maxRetryAfterMs),
+  };
 }
 
 function debugSink(option: JobsClientOptions["debug"]): ((line: string) => void) | undefined {

@@ -5,9 +5,34 @@
  */
 import type { Job, JobStage } from "../types.js";
 
+/** Options of an {@link HfJobsError}: the standard `cause`, and whether a create may have landed. */
+export interface HfJobsErrorOptions extends ErrorOptions {
+  /** The failed request created a job and may have reached the server (see {@link isUnclearCreate}). */
+  mayHaveCreated?: boolean;
+}
+
 /** Base class of every error the SDK throws (except the standard `AbortError`). */
 export class HfJobsError extends Error {
   override name = "HfJobsError";
+  /**
+   * True when the request that failed creates a job (run, duplicate, trigger, scheduled create)
+   * and may have reached the server: a job may exist although the call failed. Look it up by one
+   * of its labels before sending the create again.
+   */
+  readonly mayHaveCreated: boolean;
+  constructor(message?: string, options?: HfJobsErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.mayHaveCreated = options?.mayHaveCreated ?? false;
+  }
+}
+
+/**
+ * Whether a failed create may have started a job anyway: a lost connection, a timeout, a 5xx or
+ * an unreadable answer of a job-creating request. When true, look the job up (e.g. by a label you
+ * set) before running it again; when false, the create surely did not happen or was refused.
+ */
+export function isUnclearCreate(error: unknown): boolean {
+  return error instanceof HfJobsError && error.mayHaveCreated;
 }
 
 /** Details the transport knows about a failed HTTP exchange. */
@@ -26,6 +51,8 @@ export interface ApiErrorInit {
   url: string;
   /** `Retry-After` in milliseconds, when the server sent one. */
   retryAfterMs?: number;
+  /** The request creates a job and may have reached the server (a 5xx or 408 answer to a create). */
+  mayHaveCreated?: boolean;
 }
 
 /** The service answered with an error status. */
@@ -45,7 +72,9 @@ export class ApiError extends HfJobsError {
   readonly retryAfterMs?: number;
 
   constructor(init: ApiErrorInit) {
-    super(`${init.status} ${init.method} ${init.url}: ${init.message}${init.requestId ? ` (request id ${init.requestId})` : ""}`);
+    super(`${init.status} ${init.method} ${init.url}: ${init.message}${init.requestId ? ` (request id ${init.requestId})` : ""}`, {
+      mayHaveCreated: init.mayHaveCreated,
+    });
     this.status = init.status;
     this.code = init.code;
     this.requestId = init.requestId;
@@ -113,6 +142,9 @@ export class ConnectionError extends HfJobsError {
  */
 export class AmbiguousCreateError extends ConnectionError {
   override name = "AmbiguousCreateError";
+  constructor(message?: string, options?: HfJobsErrorOptions) {
+    super(message, { ...options, mayHaveCreated: true });
+  }
 }
 
 /** The request took longer than its timeout. */
@@ -130,23 +162,56 @@ export class MissingTokenError extends HfJobsError {
   }
 }
 
-/** An input was rejected before any request was sent. `field` names it. */
+/**
+ * An input was rejected before any request was sent. `field` names it and `detail` says what is
+ * wrong; the message is `Invalid {field}: {detail}`.
+ */
 export class ValidationError extends HfJobsError {
   override name = "ValidationError";
   /** Path of the offending field, e.g. `timeout` or `env.API_KEY`. */
   readonly field: string;
-  /** What is wrong, without the field: the message is `Invalid <field>: <detail>`. */
+  /** What is wrong with it, without the field name (e.g. `expected a positive integer`). */
   readonly detail: string;
   constructor(field: string, detail: string) {
     super(`Invalid ${field}: ${detail}`);
     this.field = field;
     this.detail = detail;
   }
+
+  /**
+   * The same error for a field nested in `parent` (e.g. `items[3]` or `job`): the field
+   * becomes `parent.field` and the detail stays.
+   */
+  within(parent: string): ValidationError {
+    return new ValidationError(`${parent}.${this.field}`, this.detail);
+  }
 }
 
 /** The service answered 2xx with a body the SDK could not understand. */
 export class ResponseValidationError extends HfJobsError {
   override name = "ResponseValidationError";
+}
+
+/**
+ * A response body was larger than the client accepts (`maxResponseBytes`); reading stopped at
+ * the limit, so memory stays bounded whatever a server sends.
+ */
+export class ResponseTooLargeError extends ResponseValidationError {
+  override name = "ResponseTooLargeError";
+  /** The limit that was passed, in bytes. */
+  readonly limitBytes: number;
+  constructor(message: string, limitBytes: number, options?: HfJobsErrorOptions) {
+    super(message, options);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * A paginated list cannot be followed: the server linked a page already read, sent a long run
+ * of empty pages, or a `Link` URL that is not a valid http(s) URL.
+ */
+export class PaginationError extends ResponseValidationError {
+  override name = "PaginationError";
 }
 
 /** A job ended in a stage other than `COMPLETED` (thrown by `wait` with `throwOnFailure`). */
@@ -159,9 +224,10 @@ export class JobFailedError extends HfJobsError {
   /** The service's status message, e.g. `Job failed with exit code: 1`. */
   readonly statusMessage: string | null;
   constructor(job: Job) {
-    super(`Job ${job.id} ended ${job.status.stage}${job.status.message ? `: ${job.status.message}` : ""}`);
+    const stage = job.status.rawStage ?? job.status.stage;
+    super(`Job ${job.id} ended ${stage}${job.status.message ? `: ${job.status.message}` : ""}`);
     this.job = job;
-    this.stage = job.status.stage;
+    this.stage = stage;
     this.statusMessage = job.status.message;
   }
 }

@@ -36,26 +36,47 @@ export interface FailedRequest {
   secrets: readonly string[];
 }
 
-/** Thrown inside the transport when a body does not arrive within the request's deadline. */
+/** The reason an attempt is aborted when its deadline (`timeoutMs`) passes; never leaves the transport. */
 export class BodyTimeoutError extends Error {
   override name = "BodyTimeoutError";
 }
 
+/** The longest message kept from an error response (cut after redaction, never before). */
+const MAX_ERROR_MESSAGE_CHARS = 500;
+
+/**
+ * Whether a failed create may have reached the server and started a job: anything but a refusal
+ * (4xx except 408) or a redirect.
+ */
+function mayHaveCreated(request: FailedRequest, status: number): boolean {
+  return request.create && (status >= 500 || status === 408);
+}
+
+/** Cuts a redacted message to {@link MAX_ERROR_MESSAGE_CHARS}. */
+function cut(text: string): string {
+  return text.length > MAX_ERROR_MESSAGE_CHARS ? `${text.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : text;
+}
+
 const CREATE_HINT = "; the job may have been created: look it up by one of its labels before running it again";
 
-/** The typed error of an HTTP status, `apiErrorFrom` in the manner of openai-node's `APIError.generate`. */
+/**
+ * The typed error of an HTTP status, `apiErrorFrom` in the manner of openai-node's
+ * `APIError.generate`. `text` is the (capped) body; `message` replaces what the body says.
+ */
 export function apiErrorFrom(
   response: Response,
   text: string,
   request: FailedRequest,
   retryAfterMs: number | undefined,
+  message?: string,
 ): ApiError {
-  const clean = (value: string | null) => (value === null ? undefined : redact(value, request.secrets));
+  const clean = (value: string | null) => (value === null ? undefined : cut(redact(value, request.secrets)));
   const init: ApiErrorInit = {
     status: response.status,
     method: request.method,
     url: redact(request.url, request.secrets),
-    message: redact(errorMessage(response, text), request.secrets),
+    message: cut(redact(message ?? errorMessage(response, text), request.secrets)),
+    mayHaveCreated: mayHaveCreated(request, response.status),
     code: clean(response.headers.get("x-error-code")),
     requestId: clean(
       response.headers.get("x-request-id") ?? response.headers.get("x-amzn-trace-id") ?? response.headers.get("x-amz-cf-id"),
@@ -99,7 +120,11 @@ export function networkErrorFrom(
 ): { error: Error; neverSent: boolean } {
   const where = `${request.method} ${redact(request.url, request.secrets)}`;
   if (isTimeout || error instanceof BodyTimeoutError) {
-    return { error: new RequestTimeoutError(`${where} timed out${request.create ? CREATE_HINT : ""}`), neverSent: false };
+    const mayHave = request.create;
+    return {
+      error: new RequestTimeoutError(`${where} timed out${mayHave ? CREATE_HINT : ""}`, { mayHaveCreated: mayHave }),
+      neverSent: false,
+    };
   }
   const code = errorCode(error);
   const neverSent = code !== undefined && NEVER_SENT_CODES.has(code);
@@ -110,7 +135,7 @@ export function networkErrorFrom(
   return { error: new ConnectionError(`${where} failed: ${detail}`), neverSent };
 }
 
-/** The message of an error response, from the places the service puts it. */
+/** The message of an error response, from the places the service puts it (uncut, unredacted). */
 export function errorMessage(response: Response, text: string): string {
   const header = response.headers.get("x-error-message");
   if (header) return header;
@@ -133,8 +158,7 @@ export function errorMessage(response: Response, text: string): string {
     if (parts.length === 0 && body.message) parts.push(body.message);
     if (parts.length > 0) return parts.join(": ");
   }
-  const plain = text.trim().slice(0, 500);
-  return plain || response.statusText || "request failed";
+  return text.trim() || response.statusText || "request failed";
 }
 
 function errorCode(error: unknown): string | undefined {

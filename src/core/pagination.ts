@@ -3,7 +3,10 @@
  * (first page), iterated (every item) or collected.
  * @module
  */
-import { HfJobsError } from "./errors.js";
+import { HfJobsError, PaginationError } from "./errors.js";
+
+/** Consecutive empty pages that still link a next one, after which a list gives up. */
+export const MAX_EMPTY_PAGES = 10;
 
 /** One page of a list. */
 export interface Page<T> {
@@ -13,6 +16,38 @@ export interface Page<T> {
   hasNextPage: boolean;
   /** Fetches the next page; rejects when there is none. */
   nextPage(): Promise<Page<T>>;
+}
+
+/**
+ * Guards a walk through pages against a server that never ends it: a `next` link that is not an
+ * http(s) URL, a link to a page already read, or a long run of empty pages are
+ * `PaginationError`s. No message repeats a URL, which may carry a token.
+ */
+class PageWalk {
+  readonly #seen = new Set<string>();
+  #empty = 0;
+  #pages = 0;
+
+  /** Checks the page just read and its `next` link. */
+  check(items: readonly unknown[], next: string | undefined): void {
+    this.#pages++;
+    if (next === undefined) return;
+    let url: URL | undefined;
+    try {
+      url = new URL(next, "http://relative.invalid/");
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      throw new PaginationError(`page ${this.#pages} links a next page whose URL is not a valid http(s) URL`);
+    }
+    if (this.#seen.has(next)) throw new PaginationError(`page ${this.#pages} links back to a page already read`);
+    this.#seen.add(next);
+    this.#empty = items.length === 0 ? this.#empty + 1 : 0;
+    if (this.#empty >= MAX_EMPTY_PAGES) {
+      throw new PaginationError(`${MAX_EMPTY_PAGES} empty pages in a row, each linking another: the list does not end`);
+    }
+  }
 }
 
 /** Fetches one page given its URL (undefined = the first page). */
@@ -43,16 +78,13 @@ export class PagedList<T> implements AsyncIterable<T>, PromiseLike<Page<T>> {
   /** Every page, in order, fetched as the loop asks for it. */
   async *pages(): AsyncGenerator<T[], void, undefined> {
     let url: string | undefined;
-    const seen = new Set<string>();
+    const walk = new PageWalk();
     do {
       const page = await this.#fetch(url);
+      // The items come first: a caller who stops here never follows the link.
       yield page.items;
+      walk.check(page.items, page.next);
       url = page.next;
-      // A server that links a page to itself would otherwise loop forever.
-      if (url !== undefined) {
-        if (seen.has(url)) return;
-        seen.add(url);
-      }
     } while (url !== undefined);
   }
 
@@ -75,7 +107,7 @@ export class PagedList<T> implements AsyncIterable<T>, PromiseLike<Page<T>> {
 
   /** The first page. */
   firstPage(): Promise<Page<T>> {
-    return this.#page(undefined);
+    return this.#page(undefined, new PageWalk());
   }
 
   // biome-ignore lint/suspicious/noThenProperty: awaiting a list gives its first page, by design.
@@ -86,12 +118,13 @@ export class PagedList<T> implements AsyncIterable<T>, PromiseLike<Page<T>> {
     return this.firstPage().then(onfulfilled, onrejected);
   }
 
-  async #page(url: string | undefined): Promise<Page<T>> {
+  async #page(url: string | undefined, walk: PageWalk): Promise<Page<T>> {
     const { items, next } = await this.#fetch(url);
-    return {
-      items,
-      hasNextPage: next !== undefined,
-      nextPage: () => (next === undefined ? Promise.reject(new HfJobsError("no next page")) : this.#page(next)),
+    const nextPage = async () => {
+      if (next === undefined) throw new HfJobsError("no next page");
+      walk.check(items, next);
+      return this.#page(next, walk);
     };
+    return { items, hasNextPage: next !== undefined, nextPage };
   }
 }

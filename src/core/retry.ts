@@ -19,7 +19,7 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-/** Defaults of the issue: 2 retries, 0.5 s doubling to 8 s. */
+/** Defaults: 2 retries, 0.5 s doubling to 8 s, `Retry-After` honoured up to a minute. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetries: 2,
   baseDelayMs: 500,
@@ -27,9 +27,16 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterMs: 60_000,
 };
 
-/** Exponential backoff with jitter: the n-th retry (0-based) waits 75-100 % of min(cap, base·2ⁿ). */
-export function backoffMs(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+/** The steps of a backoff: a first delay doubled on each retry, up to a cap (a whole policy fits too). */
+export type BackoffSteps = Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs"> & Partial<RetryPolicy>;
+
+/**
+ * Exponential backoff, the one used by requests, streams and polls: the n-th retry (0-based)
+ * waits 75-100 % of min(cap, base·2ⁿ). Pass `random: () => 0` for the plain doubling without
+ * jitter (1, 2, 4, 8, 10 s for a stream's reconnections).
+ */
+export function backoffMs(retry: number, steps: BackoffSteps, random: () => number = Math.random): number {
+  const ceiling = Math.min(steps.maxDelayMs, steps.baseDelayMs * 2 ** Math.min(Math.max(0, retry), 30));
   return Math.round(ceiling * (1 - 0.25 * random()));
 }
 

@@ -6,7 +6,7 @@
  */
 import ky, { TimeoutError as KyTimeoutError } from "ky";
 import type { z } from "zod";
-import { ResponseValidationError, abortError } from "./errors.js";
+import { ConnectionError, ResponseTooLargeError, ResponseValidationError, abortError } from "./errors.js";
 import { checkTimeoutMs } from "./options.js";
 import { BodyTimeoutError, apiErrorFrom, networkErrorFrom, type FailedRequest } from "./http-errors.js";
 import { VERSION } from "../version.js";
@@ -14,6 +14,7 @@ import { linkAbort } from "./abort.js";
 import { redact } from "./redact.js";
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy, backoffMs, retryAfterMs } from "./retry.js";
 import { sleep } from "./sleep.js";
+import { type CappedBody, DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES, announcesMore, readCapped } from "./body.js";
 
 /** How a request may be repeated. */
 export type RetryMode =
@@ -49,25 +50,39 @@ export interface HttpRequest {
 /** Transport settings, fixed per client. */
 export interface TransportOptions {
   endpoint: string;
-  /** Resolves the token; undefined when there is none (the caller decides whether that is an error). */
+  /** Resolves the token; rejects with `MissingTokenError` when there is none. */
   token: () => Promise<string>;
   timeoutMs: number;
   retry: RetryPolicy;
   fetch?: typeof globalThis.fetch;
   userAgent?: string;
+  /** Largest JSON answer read, in bytes; default {@link DEFAULT_MAX_RESPONSE_BYTES}. */
+  maxResponseBytes?: number;
   /** Called once per attempt, for `DEBUG` output; never receives the token. */
   onRequest?: (info: { method: string; url: string; attempt: number }) => void;
 }
 
 const USER_AGENT = `@org/hf-jobs/${VERSION} (node ${process.version})`;
+/** Same-origin redirects a GET follows before the redirect is an error. */
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
+/** What one attempt ended with, when it did not throw: an answer, a retry or a redirect. */
+type Outcome = { response: Response; text?: string } | { retryInMs: number } | { redirectTo: string };
+
+/** The HTTP transport of one client; see the module header. */
 export class Transport {
   readonly #options: TransportOptions;
+  readonly #origin: string;
+  readonly #maxBytes: number;
 
   constructor(options: TransportOptions) {
     this.#options = { ...options, retry: { ...DEFAULT_RETRY_POLICY, ...options.retry } };
+    this.#origin = new URL(options.endpoint).origin;
+    this.#maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
+  /** Service URL, without a trailing slash. */
   get endpoint(): string {
     return this.#options.endpoint;
   }
@@ -79,35 +94,38 @@ export class Transport {
 
   /**
    * Sends a request and parses its JSON body with `schema`; also returns the response headers
-   * (pagination links). The body is read within the attempt, under the request's timeout and
-   * signal: a stalled body times out, a dropped one is a network error (retried for idempotent
-   * requests, an `AmbiguousCreateError` for a create).
+   * (pagination links) and the URL answered. The body is read within the attempt, under the
+   * request's timeout and signal and up to `maxResponseBytes`: a stalled body times out, a
+   * dropped one is a network error (retried for idempotent requests, an `AmbiguousCreateError`
+   * for a create).
    */
   async jsonResponse<S extends z.ZodType>(
     request: HttpRequest,
     schema: S,
   ): Promise<{ value: z.infer<S>; headers: Headers; url: string }> {
-    const { response, text = "" } = await this.#exchange(request, true);
-    const where = `${request.method} ${redact(response.url || this.#url(request.path), request.secrets)}`;
+    const { response, text = "", failed } = await this.#exchange(request, true);
+    const where = `${request.method} ${redact(failed.url, failed.secrets)}`;
+    // A create answered 2xx: the job exists even though its answer is unreadable.
+    const options = { mayHaveCreated: request.retry === "create" };
     let value: unknown;
     try {
       value = text === "" ? null : JSON.parse(text);
     } catch {
-      throw new ResponseValidationError(`${where}: the response is not JSON`);
+      throw new ResponseValidationError(`${where}: the response is not JSON`, options);
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
-      throw new ResponseValidationError(`${where}: unexpected response${at}: ${issue?.message ?? "invalid"}`);
+      throw new ResponseValidationError(`${where}: unexpected response${at}: ${issue?.message ?? "invalid"}`, options);
     }
     return { value: parsed.data, headers: response.headers, url: response.url };
   }
 
   /**
    * Like {@link jsonResponse}, for routes whose answer may have no body or another shape
-   * (cancel): the body is still read under the timeout and signal, and `undefined` stands for
-   * "no usable body" instead of a `ResponseValidationError`.
+   * (cancel): the body is still read under the timeout, signal and size cap, and `undefined`
+   * stands for "no usable body" instead of a `ResponseValidationError`.
    */
   async optionalJson<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S> | undefined> {
     const { text = "" } = await this.#exchange(request, true);
@@ -135,9 +153,14 @@ export class Transport {
     return (await this.#exchange(request, false)).response;
   }
 
-  /** The attempt loop; with `readBody`, the body text is read inside each attempt. */
-  async #exchange(request: HttpRequest, readBody: boolean): Promise<{ response: Response; text?: string }> {
-    const { retry: policy } = this.#options;
+  /**
+   * The attempt loop: sleeps between retries and follows the redirects {@link #attempt} allows.
+   * With `readBody`, the body text is read inside each attempt.
+   */
+  async #exchange(
+    request: HttpRequest,
+    readBody: boolean,
+  ): Promise<{ response: Response; text?: string; failed: FailedRequest }> {
     const timeoutMs = checkTimeoutMs(request.timeoutMs ?? this.#options.timeoutMs);
     const url = this.#url(request.path, request.query);
     const headers: Record<string, string> = {
@@ -145,11 +168,16 @@ export class Transport {
       accept: request.accept ?? "application/json",
     };
     const secrets = [...(request.secrets ?? [])];
-    // The token only goes to the endpoint's origin, never to a host named by a response (`Link`).
-    if (request.auth !== false && new URL(url).origin === new URL(this.#options.endpoint).origin) {
-      const token = await this.#options.token();
-      headers.authorization = `Bearer ${token}`;
-      secrets.push(token);
+    if (request.auth !== false) {
+      // The token only goes to the endpoint's origin, never to a host named by a response
+      // (`Link`, `Location`); it is still masked in errors about such a host.
+      if (new URL(url).origin === this.#origin) {
+        const token = await this.#options.token();
+        headers.authorization = `Bearer ${token}`;
+        secrets.push(token);
+      } else {
+        secrets.push(await this.#options.token().catch(() => ""));
+      }
     }
     let body: string | undefined;
     if (request.body !== undefined) {
@@ -157,62 +185,102 @@ export class Transport {
       body = JSON.stringify(request.body);
     }
     const failed: FailedRequest = { method: request.method, url, create: request.retry === "create", jobUrl: request.jobUrl, secrets };
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, redirects = 0; ; ) {
       if (request.signal?.aborted) throw abortError(request.signal);
-      this.#options.onRequest?.({ method: request.method, url, attempt });
+      this.#options.onRequest?.({ method: request.method, url: failed.url, attempt });
+      const outcome = await this.#attempt(request, failed, { headers, body, timeoutMs, attempt, readBody });
+      if ("response" in outcome) return { ...outcome, failed };
+      if ("redirectTo" in outcome) {
+        if (++redirects > MAX_REDIRECTS) throw new ConnectionError(`${request.method} ${redact(url, secrets)}: too many redirects`);
+        failed.url = outcome.redirectTo;
+        continue;
+      }
+      attempt++;
+      await sleep(outcome.retryInMs, request.signal);
+    }
+  }
+
+  /**
+   * One attempt, under one deadline of `timeoutMs` that covers the headers and, for `readBody`
+   * and error answers, the body too. A stream's body outlives the attempt, so it keeps the
+   * caller's signal itself.
+   */
+  async #attempt(
+    request: HttpRequest,
+    failed: FailedRequest,
+    at: { headers: Record<string, string>; body?: string; timeoutMs: number; attempt: number; readBody: boolean },
+  ): Promise<Outcome> {
+    const policy = this.#options.retry;
+    const canRepeat = request.retry === "idempotent" && at.attempt < policy.maxRetries;
+    const controller = new AbortController();
+    const unlink = linkAbort(request.signal, controller);
+    const deadline = setTimeout(() => controller.abort(new BodyTimeoutError("the request timed out")), at.timeoutMs);
+    const timedOut = (error: unknown) => error instanceof KyTimeoutError || controller.signal.reason instanceof BodyTimeoutError;
+    try {
       let response: Response;
-      const started = Date.now();
-      // Aborts the body of this attempt when its read times out. A stream's body outlives this
-      // call, so it keeps the caller's signal itself.
-      const attemptController = new AbortController();
-      const unlink = readBody ? linkAbort(request.signal, attemptController) : () => {};
       try {
-        response = await ky(url, {
+        response = await ky(failed.url, {
           method: request.method,
-          headers,
-          body,
-          signal: readBody ? attemptController.signal : request.signal,
-          timeout: timeoutMs,
+          headers: at.headers,
+          body: at.body,
+          signal: at.readBody ? controller.signal : request.signal,
+          timeout: at.readBody ? false : at.timeoutMs,
           retry: 0,
           throwHttpErrors: false,
+          redirect: "manual",
           fetch: this.#options.fetch,
         });
       } catch (error) {
-        unlink();
         if (request.signal?.aborted) throw abortError(request.signal);
-        const failure = networkErrorFrom(error, failed, error instanceof KyTimeoutError);
-        const retryable = request.retry === "idempotent" || failure.neverSent;
-        if (!retryable || attempt >= policy.maxRetries) throw failure.error;
-        await sleep(backoffMs(attempt, policy), request.signal);
-        continue;
+        const failure = networkErrorFrom(error, failed, timedOut(error));
+        if (!(canRepeat || (failure.neverSent && at.attempt < policy.maxRetries))) throw failure.error;
+        return { retryInMs: backoffMs(at.attempt, policy) };
       }
       if (response.ok) {
-        if (!readBody) return { response };
+        if (!at.readBody) return { response };
+        if (announcesMore(response, this.#maxBytes)) {
+          void response.body?.cancel().catch(() => {});
+          throw tooLarge(failed, this.#maxBytes);
+        }
+        let read: CappedBody;
         try {
-          const text = await readText(response, attemptController, timeoutMs - (Date.now() - started));
-          return { response, text };
+          read = await readCapped(response, controller.signal, this.#maxBytes);
         } catch (error) {
           if (request.signal?.aborted) throw abortError(request.signal);
           // The request reached the server: only an idempotent one may be sent again.
-          const failure = networkErrorFrom(error, failed, error instanceof KyTimeoutError);
-          if (request.retry !== "idempotent" || attempt >= policy.maxRetries) throw failure.error;
-          await sleep(backoffMs(attempt, policy), request.signal);
-          continue;
-        } finally {
-          unlink();
+          const failure = networkErrorFrom(error, failed, timedOut(error));
+          if (!canRepeat) throw failure.error;
+          return { retryInMs: backoffMs(at.attempt, policy) };
         }
+        if (!read.complete) throw tooLarge(failed, this.#maxBytes);
+        return { response, text: read.text };
       }
-      unlink();
+      if (REDIRECT_STATUSES.has(response.status)) {
+        void response.body?.cancel().catch(() => {});
+        const target = redirectTarget(response, failed, request, this.#origin);
+        if (typeof target === "string") return { redirectTo: target };
+        throw apiErrorFrom(response, "", failed, undefined, target.refused);
+      }
       const waitMs = retryAfterMs(response.headers);
-      const canRetry =
-        request.retry === "idempotent" &&
+      const retryable =
+        canRepeat &&
         RETRYABLE_STATUSES.has(response.status) &&
         !request.noRetryStatuses?.includes(response.status) &&
-        attempt < policy.maxRetries &&
         (waitMs === undefined || waitMs <= policy.maxRetryAfterMs);
-      if (!canRetry) throw apiErrorFrom(response, await response.text().catch(() => ""), failed, waitMs);
-      await response.body?.cancel().catch(() => {});
-      await sleep(waitMs ?? backoffMs(attempt, policy), request.signal);
+      if (retryable) {
+        void response.body?.cancel().catch(() => {});
+        return { retryInMs: waitMs ?? backoffMs(at.attempt, policy) };
+      }
+      // The status says what went wrong; a stalled or endless body only loses the detail.
+      const text = await readCapped(response, controller.signal, MAX_ERROR_BODY_BYTES).then(
+        (read) => read.text,
+        () => "",
+      );
+      if (request.signal?.aborted) throw abortError(request.signal);
+      throw apiErrorFrom(response, text, failed, waitMs);
+    } finally {
+      clearTimeout(deadline);
+      unlink();
     }
   }
 
@@ -223,34 +291,41 @@ export class Transport {
   }
 }
 
+/** A 2xx answer past `maxResponseBytes`; a create's job exists although its answer is lost. */
+function tooLarge(failed: FailedRequest, limit: number): ResponseTooLargeError {
+  return new ResponseTooLargeError(
+    `${failed.method} ${redact(failed.url, failed.secrets)}: the response is larger than ${limit} bytes (maxResponseBytes)`,
+    limit,
+    { mayHaveCreated: failed.create },
+  );
+}
+
 /**
- * Reads a body as text within `ms`: on time out, aborts the attempt (which closes the body) and
- * rejects with a `BodyTimeoutError`. Also rejects when the attempt's signal aborts, even with a
- * `fetch` that ignores the signal once the headers arrived.
+ * Where a redirect may be followed: only a GET, only to the endpoint's origin (so that neither
+ * the token nor a secret can reach another host), over http(s). Anything else is refused with
+ * the reason, and the request (a create above all) is never sent again.
  */
-function readText(response: Response, controller: AbortController, ms: number): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const signal = controller.signal;
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    };
-    const onAbort = () => {
-      done();
-      reject(signal.reason instanceof BodyTimeoutError ? signal.reason : abortError(signal));
-    };
-    const timer = setTimeout(() => controller.abort(new BodyTimeoutError("the response body timed out")), Math.max(0, ms));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    response.text().then(
-      (text) => {
-        done();
-        resolve(text);
-      },
-      (error: unknown) => {
-        done();
-        reject(signal.reason instanceof BodyTimeoutError ? signal.reason : error);
-      },
-    );
-  });
+function redirectTarget(
+  response: Response,
+  failed: FailedRequest,
+  request: HttpRequest,
+  origin: string,
+): string | { refused: string } {
+  const location = response.headers.get("location");
+  let target: URL | undefined;
+  try {
+    target = location ? new URL(location, failed.url) : undefined;
+  } catch {
+    target = undefined;
+  }
+  if (!target || (target.protocol !== "http:" && target.protocol !== "https:")) {
+    return { refused: "redirect without a valid http(s) Location" };
+  }
+  if (request.method !== "GET") {
+    return { refused: `redirect of a ${request.method} request to ${target.origin}${target.pathname} not followed (it could repeat the request)` };
+  }
+  if (target.origin !== origin) {
+    return { refused: `redirect to another origin (${target.origin}) not followed: the token stays with ${origin}` };
+  }
+  return target.toString();
 }

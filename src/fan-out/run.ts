@@ -190,7 +190,7 @@ function attemptOf(job: Job): number {
 }
 
 function newer(a: Job, b: Job): boolean {
-  return a.createdAt.getTime() > b.createdAt.getTime() || attemptOf(a) > attemptOf(b);
+  return (a.createdAt?.getTime() ?? 0) > (b.createdAt?.getTime() ?? 0) || attemptOf(a) > attemptOf(b);
 }
 
 function planOf<P>(

@@ -2,10 +2,20 @@
  * Pure conversions from the wire format to the types users see.
  * @module
  */
-import { TERMINAL_STAGES } from "../wire/schemas.js";
+import { JOB_STAGES, TERMINAL_STAGES } from "../wire/schemas.js";
 import type { z } from "zod";
 import type { EntityWire, HardwareWire, JobWire, VolumeResponseWire, WhoamiWire } from "../wire/schemas.js";
-import type { Entity, Hardware, Job, JobStage, TerminalJobStage, Volume, WhoAmI } from "../types.js";
+import type {
+  Entity,
+  Hardware,
+  Job,
+  JobStage,
+  KnownJobStage,
+  ReportedJobStage,
+  TerminalJobStage,
+  Volume,
+  WhoAmI,
+} from "../types.js";
 
 /** Parses an ISO date; missing or invalid gives undefined. @internal */
 export function date(value: string | null | undefined): Date | undefined {
@@ -63,13 +73,13 @@ export function toJob(wire: JobWire, endpoint: string, namespace: string): Job {
     url: `${endpoint}/jobs/${ns}/${wire.id}`,
     name: labels.name,
     status: defined({
-      stage: wire.status.stage,
+      ...toStage(wire.status.stage),
       message: wire.status.message ?? null,
       exposeUrls: wire.status.exposeUrls ?? [],
       sshUrl: wire.status.sshUrl ?? undefined,
       failureCount: wire.status.failureCount ?? undefined,
     }),
-    createdAt: date(wire.createdAt) ?? new Date(Number.NaN),
+    createdAt: date(wire.createdAt),
     updatedAt: date(wire.updatedAt),
     startedAt: date(wire.startedAt),
     finishedAt: date(wire.finishedAt),
@@ -95,6 +105,11 @@ export function toJob(wire: JobWire, endpoint: string, namespace: string): Job {
     owner,
     initiator: entity(wire.initiator),
   });
+}
+
+/** A wire stage as {@link ReportedJobStage}: a stage this release does not know keeps its name in `rawStage`. */
+export function toStage(stage: string): { stage: ReportedJobStage; rawStage?: string } {
+  return (JOB_STAGES as readonly string[]).includes(stage) ? { stage: stage as KnownJobStage } : { stage: "UNKNOWN", rawStage: stage };
 }
 
 /** Converts a hardware entry, computing prices per minute and per hour. */

@@ -13,7 +13,7 @@ import { PagedList, nextLink } from "../core/pagination.js";
 import { HardwareWire, JobWire } from "../wire/schemas.js";
 import type { Hardware, Job, ListOptions, RequestOptions, RunSpec, WhoAmI } from "../types.js";
 import { toHardware } from "./parse.js";
-import { buildRunBody, validateLabels } from "./spec.js";
+import { buildRunBody, checkEnvAgainstToken, validateLabels } from "./spec.js";
 
 /** Options of calls that address one job. */
 export interface JobRequestOptions extends RequestOptions {
@@ -34,6 +34,8 @@ export class JobsResource {
   async run(spec: RunSpec, options: RequestOptions = {}): Promise<Job> {
     const body = buildRunBody(spec);
     const ctx = this.context;
+    // The client's own token in `env` would be readable by anyone who can inspect the job.
+    checkEnvAgainstToken(body.environment, await ctx.token());
     const namespace = await ctx.namespace(spec.namespace, options.signal);
     const wire = await ctx.transport.json(
       {

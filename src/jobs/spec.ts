@@ -1,10 +1,12 @@
 /**
- * Pure functions that validate a user's run spec and build the wire `JobSpec` (reference §5.1,
- * §10, §11). Nothing here sends a request: a bad field throws a {@link ValidationError} first.
+ * Pure functions that validate a user's run spec and build the wire `JobSpec`. Nothing here
+ * sends a request: a bad field throws a {@link ValidationError} first.
  * @module
  */
 import { createHash } from "node:crypto";
 import { ValidationError } from "../core/errors.js";
+import { ENV_NAME_PATTERN, isValidNamespace } from "../core/names.js";
+import { looksLikeToken, normalizeToken } from "../core/redact.js";
 import type { JobSpecWire, VolumeWire } from "../wire/schemas.js";
 import type { JobSpecInput, RunSpec } from "../types.js";
 
@@ -12,14 +14,9 @@ const SPACE_PREFIXES = ["https://huggingface.co/spaces/", "https://hf.co/spaces/
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
 const LABEL_RE = /^[A-Za-z0-9._-]{0,100}$/;
 const LABEL_KEY_RE = /^[A-Za-z0-9._-]{1,100}$/;
-const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// User or organisation name (or resource-group id): it becomes a path segment of every URL.
-const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-// A whole value that looks like a user access token; substrings are not flagged (payloads, URLs).
-const HF_TOKEN_RE = /^hf_[A-Za-z0-9_]{20,}$/; // user and OAuth (`hf_oauth_...`) tokens
 const TIMEOUT_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-/** Splits an image string into the wire's `dockerImage` or `spaceId` (reference §10). */
+/** Splits an image string into the wire's `dockerImage` or `spaceId`. */
 export function parseImage(image: unknown): { dockerImage: string } | { spaceId: string } {
   if (typeof image !== "string" || image.trim() === "") {
     throw new ValidationError("image", "expected a Docker reference or hf.co/spaces/owner/name");
@@ -123,7 +120,7 @@ function volumes(value: unknown): VolumeWire[] {
   });
 }
 
-/** Checks labels: keys and values of at most 100 letters, digits, `.`, `-` or `_` (reference §4.5). */
+/** Checks labels: keys and values of at most 100 letters, digits, `.`, `-` or `_`. */
 export function validateLabels(value: unknown): Record<string, string> {
   const labels = stringMap("labels", value, LABEL_KEY_RE, "1-100 letters, digits, ., - or _");
   for (const [key, v] of Object.entries(labels)) {
@@ -142,7 +139,7 @@ function shortHash(parts: string[]): string {
   return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 8);
 }
 
-/** Default `name` label of a job: image base + `-` + 8 hex of SHA-256 of image and command (reference §11.4). */
+/** Default `name` label of a job: image base + `-` + 8 hex of SHA-256 of image and command. */
 export function defaultNameFromImage(image: string, command: string[]): string {
   const parsed = parseImage(image);
   const base =
@@ -158,16 +155,11 @@ export function buildJobSpec(spec: JobSpecInput): JobSpecWire {
   const image = parseImage(spec.image);
   const command = stringArray("command", spec.command);
   const args = stringArray("args", spec.args);
-  const env = stringMap("env", spec.env, ENV_KEY_RE, "environment variable names are letters, digits and _");
+  const env = stringMap("env", spec.env, ENV_NAME_PATTERN, "environment variable names are letters, digits and _");
   for (const [key, value] of Object.entries(env)) {
-    if (HF_TOKEN_RE.test(value)) {
-      throw new ValidationError(
-        `env.${key}`,
-        "looks like a Hugging Face token; env values are visible to anyone who can inspect the job, pass it in `secrets` instead",
-      );
-    }
+    if (looksLikeToken(value)) throw tokenInEnv(key);
   }
-  const secrets = stringMap("secrets", spec.secrets, ENV_KEY_RE, "secret names are letters, digits and _");
+  const secrets = stringMap("secrets", spec.secrets, ENV_NAME_PATTERN, "secret names are letters, digits and _");
   const labels = validateLabels(spec.labels);
   if (spec.name !== undefined) {
     if (typeof spec.name !== "string" || !NAME_RE.test(spec.name)) {
@@ -214,10 +206,30 @@ export function buildJobSpec(spec: JobSpecInput): JobSpecWire {
   return out;
 }
 
+function tokenInEnv(key: string): ValidationError {
+  return new ValidationError(
+    `env.${key}`,
+    "holds an access token; env values are visible to anyone who can inspect the job, pass it in `secrets` instead",
+  );
+}
+
+/**
+ * Refuses an env value that is the client's own token, whatever its shape (tokens of other
+ * services need not start with `hf_`), also when pasted with white space, quotes or `Bearer `
+ * around it or embedded in a longer value. Runs where the token is known, before any create.
+ */
+export function checkEnvAgainstToken(env: Record<string, string> | undefined, token: string | undefined): void {
+  const known = token === undefined ? "" : normalizeToken(token);
+  if (known.length < 8 || !env) return;
+  for (const [key, value] of Object.entries(env)) {
+    if (normalizeToken(value) === known || value.includes(known)) throw tokenInEnv(key);
+  }
+}
+
 /** Builds the body of `POST /api/jobs/{ns}` from a {@link RunSpec}. */
 export function buildRunBody(spec: RunSpec): JobSpecWire {
   const out = buildJobSpec(spec);
-  if (spec.namespace !== undefined && (typeof spec.namespace !== "string" || !NAMESPACE_RE.test(spec.namespace))) {
+  if (spec.namespace !== undefined && (typeof spec.namespace !== "string" || !isValidNamespace(spec.namespace))) {
     throw new ValidationError("namespace", "expected a user or organisation name (letters, digits, ., _ and -)");
   }
   if (spec.ssh !== undefined) {
@@ -227,18 +239,5 @@ export function buildRunBody(spec: RunSpec): JobSpecWire {
   return out;
 }
 
-/** Splits `namespace/jobId` references; a bare id keeps the given namespace. */
-export function parseJobRef(ref: unknown, field = "job"): { namespace?: string; id: string } {
-  if (typeof ref !== "string" || ref.trim() === "") throw new ValidationError(field, "expected a job id or namespace/jobId");
-  const parts = ref.split("/");
-  if (parts.length === 1) return { id: checkId(field, ref) };
-  if (parts.length === 2 && parts[0] && NAMESPACE_RE.test(parts[0])) {
-    return { namespace: parts[0], id: checkId(field, parts[1] ?? "") };
-  }
-  throw new ValidationError(field, `"${ref}" is not a job id or namespace/jobId`);
-}
-
-function checkId(field: string, id: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new ValidationError(field, `"${id}" is not a valid id`);
-  return id;
-}
+/** Splits `namespace/id` job references; defined in `core/names.ts`, the home of naming rules. */
+export { parseJobRef } from "../core/names.js";

@@ -14,10 +14,11 @@
 import type { JobsResource } from "./resource.js";
 import { HfJobsError, JobFailedError, JobStalledError, ValidationError, WaitTimeoutError, abortError } from "../core/errors.js";
 import { linkAbort } from "../core/abort.js";
-import { ErrorBudget, positive } from "../streams/engine.js";
+import { ErrorBudget } from "../streams/engine.js";
+import { positive } from "../core/options.js";
 import { sleep } from "../core/sleep.js";
 import { isSuccess, isTerminal } from "./parse.js";
-import { parseJobRef } from "./spec.js";
+import { parseJobRef } from "../core/names.js";
 import type { Job, JobStage } from "../types.js";
 
 /** Options of {@link JobsClient.wait}. */
@@ -115,6 +116,11 @@ interface Entry {
   budget: ErrorBudget;
 }
 
+/** The stage as the service named it, so that `until` may name a stage added after this release. */
+function stageName(job: Job): string {
+  return job.status.rawStage ?? job.status.stage;
+}
+
 // The reason the wait's own controller aborts when its deadline passes.
 const TIMED_OUT = Symbol("timed out");
 
@@ -170,9 +176,9 @@ async function poll(client: JobsResource, group: JobGroup, options: WaitAllOptio
       let changed = false;
       for (const [entry, job] of seen ?? []) {
         if (entry.done) continue;
-        const previous = entry.job?.status.stage;
+        const previous = entry.job && stageName(entry.job);
         entry.job = job;
-        const stage = job.status.stage;
+        const stage = stageName(job);
         if (stage !== previous) {
           changed = true;
           options.onStatus?.(job, previous);

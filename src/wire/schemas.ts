@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 
-/** Stages the service is known to emit (reference §6); any other string is passed through. */
+/** Stages the service is known to emit; any other string is passed through. */
 export const JOB_STAGES = ["SCHEDULING", "RUNNING", "COMPLETED", "CANCELED", "ERROR", "DELETED"] as const;
 /** Stages after which a job never changes again. */
 export const TERMINAL_STAGES = ["COMPLETED", "CANCELED", "ERROR", "DELETED"] as const;
@@ -44,7 +44,7 @@ export const FLAVOR_NAMES = [
   "l40sx8",
 ] as const;
 
-/** Default image of uv jobs (reference §9). @internal */
+/** Default image of uv jobs. @internal */
 export const UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm";
 
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullish();
@@ -62,7 +62,7 @@ const lenientStringMap = z
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-/** A volume mount, camelCase on the wire (reference §11.5). @internal */
+/** A volume mount, camelCase on the wire. @internal */
 export const VolumeWire = z.object({
   type: z.string(),
   source: z.string(),
@@ -73,7 +73,7 @@ export const VolumeWire = z.object({
 });
 export type VolumeWire = z.infer<typeof VolumeWire>;
 
-/** Body of `POST /api/jobs/{ns}` and the `jobSpec` of a scheduled job (reference §5.1). @internal */
+/** Body of `POST /api/jobs/{ns}` and the `jobSpec` of a scheduled job. @internal */
 export const JobSpecWire = z.object({
   dockerImage: z.string().optional(),
   spaceId: z.string().optional(),
@@ -97,7 +97,7 @@ export type JobSpecWire = z.infer<typeof JobSpecWire>;
 export const LabelsBodyWire = z.object({ labels: stringMap });
 export type LabelsBodyWire = z.infer<typeof LabelsBodyWire>;
 
-/** Body of `POST /api/scheduled-jobs/{ns}` (reference §13.1). @internal */
+/** Body of `POST /api/scheduled-jobs/{ns}`. @internal */
 export const ScheduledJobCreateWire = z.object({
   jobSpec: JobSpecWire,
   schedule: z.string(),
@@ -118,7 +118,7 @@ export const EntityWire = z.object({
 });
 export type EntityWire = z.infer<typeof EntityWire>;
 
-/** `status` of a job (reference §5.2). @internal */
+/** `status` of a job. @internal */
 export const JobStatusWire = z.object({
   stage: z.string(),
   message: nullish(z.string()),
@@ -142,7 +142,7 @@ export const VolumeResponseWire = z.object({
 export const JobWire = z.object({
   id: z.string(),
   type: nullish(z.string()),
-  createdAt: z.string(),
+  createdAt: nullish(z.string()),
   updatedAt: nullish(z.string()),
   startedAt: nullish(z.string()),
   finishedAt: nullish(z.string()),
@@ -177,7 +177,7 @@ export const JobWire = z.object({
 });
 export type JobWire = z.infer<typeof JobWire>;
 
-/** An entry of `GET /api/jobs/hardware` (reference §12.1). @internal */
+/** An entry of `GET /api/jobs/hardware`. @internal */
 export const HardwareWire = z.object({
   name: z.string(),
   prettyName: nullish(z.string()),
@@ -208,7 +208,7 @@ export const WhoamiWire = z.object({
 });
 export type WhoamiWire = z.infer<typeof WhoamiWire>;
 
-/** The `jobSpec` of a scheduled job as returned (reference §13.2). @internal */
+/** The `jobSpec` of a scheduled job as returned. @internal */
 export const ScheduledJobSpecWire = z.object({
   dockerImage: nullish(z.string()),
   spaceId: nullish(z.string()),
@@ -229,7 +229,7 @@ export const ScheduledJobSpecWire = z.object({
 });
 export type ScheduledJobSpecWire = z.infer<typeof ScheduledJobSpecWire>;
 
-/** A scheduled job as returned (reference §13.2). @internal */
+/** A scheduled job as returned. @internal */
 export const ScheduledJobWire = z.object({
   id: z.string(),
   type: z.string().optional(),
@@ -250,11 +250,11 @@ export const ScheduledJobWire = z.object({
 });
 export type ScheduledJobWire = z.infer<typeof ScheduledJobWire>;
 
-/** One `data:` event of `GET .../logs` (reference §7.1). @internal */
+/** One `data:` event of `GET .../logs`. @internal */
 export const LogEventWire = z.object({ data: z.string(), timestamp: z.string().optional() });
 export type LogEventWire = z.infer<typeof LogEventWire>;
 
-/** One `event: metric` of `GET .../metrics`, snake_case (reference §8). @internal */
+/** One `event: metric` of `GET .../metrics`, snake_case. @internal */
 export const MetricEventWire = z.object({
   cpu_usage_pct: nullish(z.number()),
   cpu_millicores: nullish(z.number()),
@@ -276,7 +276,7 @@ export const MetricEventWire = z.object({
 });
 export type MetricEventWire = z.infer<typeof MetricEventWire>;
 
-/** Error body shapes the service uses (reference §2). @internal */
+/** Error body shapes the service uses. @internal */
 export const ErrorBodyWire = z
   .object({
     error: z.union([z.string(), z.array(z.string())]).optional(),
