@@ -172,7 +172,7 @@ export async function containerPlan(job: ContainerJob): Promise<SpawnPlan | stri
     cwd: job.workDir,
     commandName: job.command[0] ?? job.image,
     hostReason: job.hostReason,
-    container: { engine: job.engine, name: job.name },
+    container: { binary: job.engine.binary, remove: () => removeContainer(job.engine, job.name) },
   };
 }
 

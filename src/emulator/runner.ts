@@ -2,7 +2,6 @@
 // lines, stop it (SIGTERM, then SIGKILL after a grace period) and report how it ended.
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
-import { type ContainerEngine, removeContainer } from "./container.js";
 import { LineSplitter } from "./log-file.js";
 
 /** How to start a job's process. */
@@ -15,8 +14,12 @@ export interface SpawnPlan {
   commandName: string;
   /** Why jobs run on the host, for the command-not-found message. */
   hostReason: string;
-  /** Set in container mode: the engine and the container's name. */
-  container?: { engine: ContainerEngine; name: string };
+  /**
+   * Set in container mode: the engine's CLI and how to force-remove the container (killing the
+   * CLI does not stop it). A function rather than the engine, so that this file needs nothing
+   * of container.ts.
+   */
+  container?: { binary: string; remove(): Promise<void> };
 }
 
 /** How a job's process ended. */
@@ -31,7 +34,7 @@ export interface OutputSink {
 }
 
 function spawnErrorMessage(plan: SpawnPlan, error: NodeJS.ErrnoException): string {
-  if (plan.container) return `Could not start the container engine ${plan.container.engine.binary}: ${error.code ?? error.message}`;
+  if (plan.container) return `Could not start the container engine ${plan.container.binary}: ${error.code ?? error.message}`;
   if (error.code === "ENOENT") return `Command not found on the emulator host: ${plan.commandName} (jobs run on the host because ${plan.hostReason})`;
   if (error.code === "EACCES") return `Command not executable on the emulator host: ${plan.commandName}`;
   return `Could not start the command on the emulator host: ${plan.commandName} (${error.code ?? error.message})`;
@@ -135,7 +138,7 @@ export class JobProcess {
   kill(): Promise<void> {
     clearTimeout(this.graceTimer);
     if (this.plan.container && this.removal === undefined) {
-      this.removal = removeContainer(this.plan.container.engine, this.plan.container.name);
+      this.removal = this.plan.container.remove();
     }
     if (this.running) this.signalGroup("SIGKILL");
     return this.removed;
