@@ -201,3 +201,17 @@ export function abortError(signal?: AbortSignal): Error {
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === "AbortError";
 }
+
+/**
+ * Whether a failed create (run, duplicate, trigger) may still have created its job: the request
+ * may have reached the server before the connection dropped, the answer was lost or unreadable,
+ * it timed out, or the server failed (5xx). Look the job up by a label before sending it again.
+ */
+export function isUnclearCreate(error: unknown): boolean {
+  return (
+    error instanceof ConnectionError ||
+    error instanceof RequestTimeoutError ||
+    error instanceof InternalServerError ||
+    error instanceof ResponseValidationError
+  );
+}
