@@ -31,6 +31,7 @@ export {
   ValidationError,
   WaitTimeoutError,
   isAbortError,
+  isUnclearCreate,
 } from "./core/errors.js";
 export type { ApiErrorInit } from "./core/errors.js";
 export { PagedList } from "./core/pagination.js";
@@ -57,6 +58,8 @@ export type {
   ScheduledRunSpec,
   ScheduledUvSpec,
 } from "./scheduled/resource.js";
+export { CREATE_ATTEMPT_LABEL, CREATE_KEY_LABEL, DEFAULT_CREATE_GRACE_MS, runOnce } from "./jobs/create-once.js";
+export type { CreateOnceClient, ExtraJob, RunOnceOptions, RunOnceResult } from "./jobs/create-once.js";
 export { fanOut } from "./fan-out/run.js";
 export { grid, zip } from "./fan-out/params.js";
 export type { ParamAxes, ParamRow } from "./fan-out/params.js";
@@ -71,6 +74,7 @@ export { ATTEMPT_LABEL, INDEX_LABEL, SWEEP_LABEL } from "./fan-out/types.js";
 export type {
   CollectContext,
   FanOutEvent,
+  FanOutClient,
   FanOutEventBase,
   FanOutItemResult,
   FanOutOptions,
