@@ -19,7 +19,7 @@ it("console.log, JSON and String of a sweep's result never show a secret value; 
     pollIntervalMs: 5,
   });
   expect(result.summary.completed).toBe(1);
-  expect((fake.jobs[0]?.body.secrets as Record<string, string>).API_KEY).toBe(SECRET);
+  expect(fake.jobs[0]?.body.secrets).toEqual({ API_KEY: SECRET });
   const printed = [
     inspect(result, { depth: Number.POSITIVE_INFINITY }),
     JSON.stringify(result),
