@@ -423,6 +423,18 @@ describe("resume", () => {
     expect(String(sweep)).toContain(`earlier job still running: ${stray.id}`);
   });
 
+  it("waits for the newest job still in flight and reports the other ones in flight as strayJobs, untouched", async () => {
+    const fake = new FakeService();
+    const labels = (attempt: number) => ({ [SWEEP_LABEL]: "two-live", [INDEX_LABEL]: "0", [ATTEMPT_LABEL]: String(attempt) });
+    const older = fake.seed({ labels: labels(1) }, "RUNNING", { runTicks: 1000 });
+    const newer = fake.seed({ labels: labels(2) }, "RUNNING", { runTicks: 2 });
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), sweepId: "two-live", resume: true, pollIntervalMs: POLL });
+    expect(sweep.results[0]).toMatchObject({ outcome: "completed", jobIds: [newer.id] });
+    expect(sweep.results[0]?.strayJobs?.map((j) => j.id)).toEqual([older.id]);
+    expect(fake.count("create")).toBe(0);
+    expect(fake.count("cancel")).toBe(0);
+  });
+
   it("without resume, reruns every item of a reused sweep id with attempt numbers that do not collide", async () => {
     const fake = new FakeService();
     fake.seed({ labels: { [SWEEP_LABEL]: "again", [INDEX_LABEL]: "0", [ATTEMPT_LABEL]: "1" } }, "COMPLETED");

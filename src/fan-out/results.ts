@@ -24,6 +24,8 @@ export interface ItemState {
   /** Final job of each attempt, for the running time and the cost. */
   finals: Job[];
   job?: Job;
+  /** Other jobs of an earlier run in flight for the item, besides the one `resume` waits for. */
+  strayJobs?: Job[];
 }
 
 /** How the launch-and-wait part of an item ended (collect comes after, outside the slot). */
@@ -54,6 +56,7 @@ export function itemResult<P, C>(
     out.stage = state.job.status.stage;
   }
   if (ended.error) out.error = ended.error;
+  if (state.strayJobs) out.strayJobs = state.strayJobs;
   addCost(out, state.finals, costOf);
   return out;
 }

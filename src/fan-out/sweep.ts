@@ -119,7 +119,8 @@ export class SweepRun<P, C> {
     const item = this.#items.get(index);
     if (!item) return;
     this.#owner.set(extra.job.id, item);
-    this.#ledger.add(extra.job, item.spec, this.#ledger.worstCase(item.spec, extra.job));
+    // A cancelled extra costs what it ran; only one left running may still cost its worst case.
+    this.#ledger.add(extra.job, item.spec, extra.leftRunning ? this.#ledger.worstCase(item.spec, extra.job) : 0);
     this.#emit({ type: "extra-job", index, params: item.params, extra });
   }
 
@@ -227,6 +228,8 @@ export class SweepRun<P, C> {
     let retryOf: Job | undefined;
     if (this.#resolved.resume && prior?.running) {
       job = prior.running;
+      const others = prior.inFlight.filter((j) => j.id !== prior.running?.id);
+      if (others.length > 0) state.strayJobs = others;
       this.#adopt(item, state, job, attemptOf(job), true, this.#ledger.worstCase(item.spec, job));
     }
     for (;;) {

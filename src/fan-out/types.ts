@@ -157,9 +157,10 @@ export interface FanOutItemResult<P, C = unknown> {
    */
   error?: Error;
   /**
-   * Only on `skipped` items: jobs of an earlier run still in flight for the item (another run of
-   * the same `sweepId` may be working on it). `resume` neither waits for them nor cancels them,
-   * and does not count their cost.
+   * Only with `resume`: jobs of an earlier run still in flight for the item that this call does
+   * not wait for (on a `skipped` item, all of them; on an item whose job in flight `resume` waits
+   * for, the others). Another run of the same `sweepId` may be working on them: `resume` neither
+   * waits for them nor cancels them, and does not count their cost.
    */
   strayJobs?: Job[];
   /**
