@@ -20,8 +20,9 @@ const spec = { image: "python:3.12", command: ["python", "-c", "print(1)"] };
 
 describe("runOnce", () => {
   it("a create that commits after the client timed out is found by its key and returned: one job, one send", async () => {
-    const s = await start({ commitDelayMs: () => 400 });
-    const result = await runOnce(s.client(), spec, { key: "train-1", graceMs: 5000, pollIntervalMs: 25 });
+    // Commits 900 ms after receipt; the client gives up after 300 ms.
+    const s = await start({ commitDelayMs: () => 900 });
+    const result = await runOnce(s.client({ timeoutMs: 300 }), spec, { key: "train-1", graceMs: 5000, pollIntervalMs: 25 });
     expect(s.received).toHaveLength(1);
     expect(s.jobs).toHaveLength(1);
     expect(result).toMatchObject({ key: "train-1", recovered: true, sends: 1, extraJobs: [], unresolved: [] });
@@ -39,7 +40,7 @@ describe("runOnce", () => {
   it("a create that commits only after its resend: the late job is cancelled and reported, one job stays", async () => {
     const afterResend = (c: Received, svc: SlowService) =>
       c.labels[CREATE_ATTEMPT_LABEL] === "1" ? svc.until(() => svc.received.length >= 2) : undefined;
-    const s = await start({ commitDelayMs: (c) => (c.labels[CREATE_ATTEMPT_LABEL] === "1" ? 400 : 0), commitWhen: afterResend });
+    const s = await start({ commitDelayMs: (c) => (c.labels[CREATE_ATTEMPT_LABEL] === "1" ? 400 : 0), commitWhen: afterResend, runMs: 2000 });
     const result = await runOnce(s.client(), spec, { graceMs: 300, pollIntervalMs: 25 });
     expect(s.jobs).toHaveLength(2);
     expect(s.live().map((j) => j.id)).toEqual([result.job.id]);
@@ -51,7 +52,7 @@ describe("runOnce", () => {
   });
 
   it("an abort during the grace window rejects at once and sends nothing more", async () => {
-    const s = await start({ commitDelayMs: () => 60_000 });
+    const s = await start({ hangUp: () => true, commitDelayMs: () => 60_000 });
     const controller = new AbortController();
     const call = runOnce(s.client(), spec, { graceMs: 60_000, pollIntervalMs: 25, signal: controller.signal });
     await s.until(() => s.received.length === 1);

@@ -20,8 +20,8 @@ async function start(options: SlowServiceOptions): Promise<SlowService> {
   return service;
 }
 
-async function sweep(s: SlowService, items: number, createGraceMs: number, events: Array<FanOutEvent<number>> = []) {
-  return fanOut(s.client(), {
+async function sweep(s: SlowService, items: number, createGraceMs: number, events: Array<FanOutEvent<number>> = [], timeoutMs = 1000) {
+  return fanOut(s.client({ timeoutMs }), {
     params: range(items),
     job: (i) => ({ image: "python:3.12", command: ["python", "-c", `print(${i})`] }),
     concurrency: items,
@@ -51,10 +51,10 @@ function afterResend(create: Received, s: SlowService): Promise<void> | undefine
 
 describe("fanOut against a server that keeps going after its client left", () => {
   it("creates that commit after the client timed out are found within the grace window: one job per item, none sent twice", async () => {
-    // Each create commits 400 ms after receipt; the client gives up after 150 ms.
-    const s = await start({ commitDelayMs: () => 400 });
+    // Each create commits 900 ms after receipt; the client gives up after 300 ms.
+    const s = await start({ commitDelayMs: () => 900 });
     const events: Array<FanOutEvent<number>> = [];
-    const result = await sweep(s, 4, 5000, events);
+    const result = await sweep(s, 4, 5000, events, 300);
     expect(result.results.map((r) => r.outcome)).toEqual(["completed", "completed", "completed", "completed"]);
     expect(s.received).toHaveLength(4);
     expect(s.jobs).toHaveLength(4);
@@ -63,7 +63,8 @@ describe("fanOut against a server that keeps going after its client left", () =>
   });
 
   it("a create that commits only after its resend: the late job is cancelled and reported on its item", async () => {
-    const s = await start({ commitDelayMs: (c) => (c.labels[ATTEMPT_LABEL] === "1" ? 400 : 0), commitWhen: afterResend });
+    // Jobs run long enough (2 s) for the sweep to see and cancel the late one before it ends.
+    const s = await start({ hangUp: (c) => c.labels[ATTEMPT_LABEL] === "1", commitWhen: afterResend, runMs: 2000 });
     const events: Array<FanOutEvent<number>> = [];
     const result = await sweep(s, 4, 100, events);
     expect(result.results.map((r) => r.outcome)).toEqual(["completed", "completed", "completed", "completed"]);
@@ -87,7 +88,7 @@ describe("fanOut against a server that keeps going after its client left", () =>
 
   it.each(["stall", "trickle"] as const)("create answers that %s mid-body: the jobs are found and adopted, one per item", async (delivery) => {
     const s = await start({ createDelivery: (c) => (c.labels[ATTEMPT_LABEL] === "1" ? delivery : "answer") });
-    const result = await sweep(s, 3, 5000);
+    const result = await sweep(s, 3, 5000, [], 300);
     expect(result.summary.completed).toBe(3);
     expect(s.received).toHaveLength(3);
     expectOneLiveJobEach(s, result, 3);
@@ -95,9 +96,33 @@ describe("fanOut against a server that keeps going after its client left", () =>
 
   it.each(["stall", "trickle"] as const)("status lists that %s mid-body: the sweep goes on and ends, one job per item", async (delivery) => {
     const s = await start({ listDelivery: (n) => (n % 2 === 0 ? delivery : "answer") });
-    const result = await sweep(s, 3, 5000);
+    const result = await sweep(s, 3, 5000, [], 300);
     expect(result.summary.completed).toBe(3);
     expectOneLiveJobEach(s, result, 3);
+  });
+});
+
+describe("fanOut whatever the timing", () => {
+  it("creates committing 0-400 ms after their client hung up, and a 150 ms grace window: at most one live job per item, every job named", async () => {
+    // Some creates are found by their labels, some are sent again and their first job shows up
+    // late. The two grace windows (before a resend, and after it) cover 150 + 150 + 150 + 150 ms
+    // from receipt, more than the slowest commit plus the list lag.
+    // A fixed pseudo-random sequence: the interleavings vary with each create, the test does not.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const s = await start({ hangUp: () => true, commitDelayMs: () => Math.floor(next() * 400), listLagMs: 50, runMs: 2000 });
+    const result = await sweep(s, 8, 150);
+    for (const r of result.results) {
+      const live = s.live().filter((j) => j.labels[INDEX_LABEL] === String(r.index));
+      expect(live.map((j) => j.id)).toEqual(r.outcome === "completed" ? r.jobIds : []);
+    }
+    const named = result.results.flatMap((r) => [...r.jobIds, ...(r.extraJobs ?? []).map((e) => e.job.id)]);
+    expect(new Set(named)).toEqual(new Set(s.jobs.map((j) => j.id)));
+    expect(result.summary.extraJobs).toBe(named.length - result.results.reduce((n, r) => n + r.jobIds.length, 0));
+    expect(result.summary.extraJobsLeftRunning).toBe(0);
   });
 });
 
