@@ -755,6 +755,15 @@ describe("creates whose outcome is unknown", () => {
     expect(events.find((e) => e.type === "launched")).toMatchObject({ attempt: 2, recovered: false });
   });
 
+  it("never sends an unclear create again while its lookups fail: the item fails with the create's error", async () => {
+    const fake = new FakeService({ createFault: () => "drop-after-handling", listFault: () => 500 });
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), pollIntervalMs: POLL, createGraceMs: 4 * POLL });
+    expect(fake.count("create")).toBe(1);
+    expect(fake.count("list")).toBeGreaterThan(1);
+    expect(sweep.results[0]).toMatchObject({ outcome: "failed", jobIds: [] });
+    expect(sweep.results[0]?.error?.name).toBe("AmbiguousCreateError");
+  });
+
   it("treats a 5xx on create as unclear too", async () => {
     const fake = new FakeService({ createFault: (n) => (n === 1 ? { status: 503 } : undefined) });
     const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), pollIntervalMs: POLL, createGraceMs: 4 * POLL });
