@@ -61,6 +61,8 @@ export type {
   ScheduledRunSpec,
   ScheduledUvSpec,
 } from "./scheduled/types.js";
+export { CREATE_ATTEMPT_LABEL, CREATE_KEY_LABEL, DEFAULT_CREATE_GRACE_MS, runOnce } from "./jobs/create-once.js";
+export type { CreateOnceClient, ExtraJob, RunOnceOptions, RunOnceResult } from "./jobs/create-once.js";
 export { fanOut } from "./fan-out/run.js";
 export { grid, zip } from "./fan-out/params.js";
 export type { ParamAxes, ParamRow } from "./fan-out/params.js";
@@ -75,6 +77,7 @@ export { ATTEMPT_LABEL, INDEX_LABEL, SWEEP_LABEL } from "./fan-out/types.js";
 export type {
   CollectContext,
   FanOutEvent,
+  FanOutClient,
   FanOutEventBase,
   FanOutItemResult,
   FanOutOptions,

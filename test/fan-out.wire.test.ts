@@ -423,6 +423,18 @@ describe("resume", () => {
     expect(String(sweep)).toContain(`earlier job still running: ${stray.id}`);
   });
 
+  it("waits for the newest job still in flight and reports the other ones in flight as strayJobs, untouched", async () => {
+    const fake = new FakeService();
+    const labels = (attempt: number) => ({ [SWEEP_LABEL]: "two-live", [INDEX_LABEL]: "0", [ATTEMPT_LABEL]: String(attempt) });
+    const older = fake.seed({ labels: labels(1) }, "RUNNING", { runTicks: 1000 });
+    const newer = fake.seed({ labels: labels(2) }, "RUNNING", { runTicks: 2 });
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), sweepId: "two-live", resume: true, pollIntervalMs: POLL });
+    expect(sweep.results[0]).toMatchObject({ outcome: "completed", jobIds: [newer.id] });
+    expect(sweep.results[0]?.strayJobs?.map((j) => j.id)).toEqual([older.id]);
+    expect(fake.count("create")).toBe(0);
+    expect(fake.count("cancel")).toBe(0);
+  });
+
   it("without resume, reruns every item of a reused sweep id with attempt numbers that do not collide", async () => {
     const fake = new FakeService();
     fake.seed({ labels: { [SWEEP_LABEL]: "again", [INDEX_LABEL]: "0", [ATTEMPT_LABEL]: "1" } }, "COMPLETED");
@@ -715,23 +727,46 @@ describe("creates whose outcome is unknown", () => {
     expect(sweep.results.map((r) => r.outcome)).toEqual(["completed", "completed", "completed"]);
     expect(sweep.results[1]?.job?.id).toBe(fake.withLabels({ [INDEX_LABEL]: "1" })[0]?.id);
     expect(events.find((e) => e.type === "launched" && e.index === 1)).toMatchObject({ recovered: true });
-    // The lookup asks for exactly that sweep, item and attempt.
-    expect(fake.requests.some((r) => r.kind === "list" && r.path.includes(`label=${INDEX_LABEL}%3D1`) && r.path.includes(`label=${ATTEMPT_LABEL}%3D1`))).toBe(true);
+    // The lookup asks for exactly that sweep and item (every attempt of it).
+    expect(fake.requests.some((r) => r.kind === "list" && r.path.includes(`label=${INDEX_LABEL}%3D1`) && r.path.includes(`label=${SWEEP_LABEL}%3Dunclear`))).toBe(true);
   });
 
-  it("sends the create again only after the labels twice found nothing", async () => {
+  it("sends the create again, under the next attempt number, only once the grace window passed with nothing found", async () => {
     const fake = new FakeService({ createFault: (n) => (n === 1 ? "drop-before-handling" : undefined) });
-    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), sweepId: "lost", pollIntervalMs: POLL });
+    const events: Array<FanOutEvent<number>> = [];
+    const sweep = await fanOut(fake.client(), {
+      params: [0],
+      job: () => spec(),
+      sweepId: "lost",
+      pollIntervalMs: POLL,
+      createGraceMs: 10 * POLL,
+      onProgress: (e) => events.push(e),
+    });
     expect(fake.count("create")).toBe(2);
     expect(fake.jobs).toHaveLength(1);
-    const lookups = fake.requests.filter((r) => r.kind === "list" && r.path.includes(ATTEMPT_LABEL));
-    expect(lookups).toHaveLength(2);
-    expect(sweep.results[0]).toMatchObject({ outcome: "completed", attempts: 1 });
+    expect(fake.jobs[0]?.labels[ATTEMPT_LABEL]).toBe("2");
+    // Looked up several times over the window, never sent again in between.
+    const kinds = fake.requests.map((r) => r.kind);
+    const first = kinds.indexOf("create");
+    const second = kinds.indexOf("create", first + 1);
+    expect(second - first).toBeGreaterThan(2);
+    expect(kinds.slice(first + 1, second).every((k) => k === "list")).toBe(true);
+    expect(sweep.results[0]).toMatchObject({ outcome: "completed", attempts: 1, jobIds: [fake.jobs[0]?.id] });
+    expect(events.find((e) => e.type === "launched")).toMatchObject({ attempt: 2, recovered: false });
+  });
+
+  it("never sends an unclear create again while its lookups fail: the item fails with the create's error", async () => {
+    const fake = new FakeService({ createFault: () => "drop-after-handling", listFault: () => 500 });
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), pollIntervalMs: POLL, createGraceMs: 4 * POLL });
+    expect(fake.count("create")).toBe(1);
+    expect(fake.count("list")).toBeGreaterThan(1);
+    expect(sweep.results[0]).toMatchObject({ outcome: "failed", jobIds: [] });
+    expect(sweep.results[0]?.error?.name).toBe("AmbiguousCreateError");
   });
 
   it("treats a 5xx on create as unclear too", async () => {
     const fake = new FakeService({ createFault: (n) => (n === 1 ? { status: 503 } : undefined) });
-    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), pollIntervalMs: POLL });
+    const sweep = await fanOut(fake.client(), { params: [0], job: () => spec(), pollIntervalMs: POLL, createGraceMs: 4 * POLL });
     expect(fake.jobs).toHaveLength(1);
     expect(sweep.results[0]?.outcome).toBe("completed");
   });

@@ -32,6 +32,8 @@ async function sweep(items: number, over: JobsClient = client): Promise<Sweep> {
     job: (i) => sh(`exit 0 # item ${i}`),
     concurrency: 4,
     pollIntervalMs: 20,
+    // Long enough for the slowest create below (400 ms) to show up before any resend.
+    createGraceMs: 1500,
     // No sweepId: a given one makes fanOut list earlier runs first, a request it does not retry past its retries.
     onProgress: (e) => events.push(e),
   });

@@ -1,15 +1,15 @@
 /**
- * Prices and cost arithmetic of {@link fanOut} (reference §12): a job costs its running seconds
- * / 60 × its rate per minute (the flavor's price, plus $0.01/hour when it exposes ports, §11.6);
+ * Prices and cost arithmetic of {@link fanOut}: a job costs its running seconds / 60 × its rate
+ * per minute (the flavor's price, plus $0.01/hour when it exposes ports);
  * the worst case of a job is its timeout at that rate.
  * @module
  */
 import type { Flavor, Hardware, Job } from "../types.js";
 
-/** The service's default job timeout (reference §11.2), used when a spec sets none. */
+/** The service's default job timeout, used when a spec sets none. */
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 30 * 60;
 
-/** Flat surcharge in USD per hour of a job that exposes ports, while starting or running (reference §11.6). */
+/** Flat surcharge in USD per hour of a job that exposes ports, while starting or running. */
 export const EXPOSED_PORTS_USD_PER_HOUR = 0.01;
 
 /** Price per minute in USD by flavor name. */
@@ -54,7 +54,7 @@ export interface ItemEstimate {
   timeoutSeconds: number;
   /** Whether `timeoutSeconds` is the service default rather than the spec's. */
   defaultTimeout: boolean;
-  /** Whether the spec exposes ports: the job then also costs $0.01 per hour (reference §11.6). */
+  /** Whether the spec exposes ports: the job then also costs $0.01 per hour. */
   exposesPorts: boolean;
   /** Price per minute in USD of the flavor; `undefined` when the hardware list does not know the flavor. */
   pricePerMinuteUsd?: number;

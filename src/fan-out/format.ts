@@ -67,6 +67,7 @@ function detail<P, C>(r: FanOutItemResult<P, C>): string {
   if (r.error) return r.error.message;
   if (r.value !== undefined) return show(r.value);
   if (r.strayJobs?.length) return `earlier job still running: ${r.strayJobs.map((j) => j.id).join(", ")}`;
+  if (r.extraJobs?.length) return `extra jobs: ${r.extraJobs.map((e) => `${e.job.id}${e.leftRunning ? " (still running)" : ""}`).join(", ")}`;
   return "";
 }
 
@@ -118,6 +119,7 @@ export function formatSummary<P, C>(sweep: FanOutResult<P, C>, options: FormatSu
     `${s.skipped} skipped`,
     ...(s.notStarted > 0 ? [`${s.notStarted} not started`] : []),
     ...(s.detached > 0 ? [`${s.detached} left running`] : []),
+    ...(s.extraJobs ? [`${s.extraJobs} extra job${s.extraJobs === 1 ? "" : "s"} (${s.extraJobsLeftRunning ? `${s.extraJobsLeftRunning} still running` : "cancelled"})`] : []),
   ];
   lines.push(
     `Sweep ${s.sweepId}: ${s.total} items, ${counts.join(", ")} · ${s.costComplete ? "" : "≥"}${formatUsd(s.costUsd)} · wall ${formatDuration(s.wallSeconds)}` +

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { ValidationError } from "../core/errors.js";
+import { DEFAULT_CREATE_GRACE_MS } from "../jobs/create-once.js";
 import { ATTEMPT_LABEL, type FanOutOptions, type FanOutSpec, INDEX_LABEL, type PlannedItem, SWEEP_LABEL } from "./types.js";
 import { buildRunBody, parseTimeout } from "../jobs/spec.js";
 import type { RunSpec } from "../types.js";
@@ -25,6 +26,7 @@ export interface ResolvedOptions {
   dryRun: boolean;
   cancelOnAbort: boolean;
   pollIntervalMs: number;
+  createGraceMs: number;
   sweepId: string;
   /** Whether the id was given (then earlier jobs may carry it). */
   givenSweepId: boolean;
@@ -65,6 +67,10 @@ export function resolveOptions<P, C>(options: FanOutOptions<P, C>): ResolvedOpti
   if (typeof pollIntervalMs !== "number" || !Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
     throw new ValidationError("pollIntervalMs", "expected a positive number of milliseconds");
   }
+  const createGraceMs = options.createGraceMs ?? DEFAULT_CREATE_GRACE_MS;
+  if (typeof createGraceMs !== "number" || !Number.isFinite(createGraceMs) || createGraceMs < 0) {
+    throw new ValidationError("createGraceMs", "expected a non-negative number of milliseconds");
+  }
   const max = options.maxCostUsd;
   if (max !== undefined && (typeof max !== "number" || !Number.isFinite(max) || max < 0)) {
     throw new ValidationError("maxCostUsd", "expected a non-negative number of US dollars");
@@ -87,6 +93,7 @@ export function resolveOptions<P, C>(options: FanOutOptions<P, C>): ResolvedOpti
     dryRun: bool("dryRun", options.dryRun, false),
     cancelOnAbort: bool("cancelOnAbort", options.cancelOnAbort, true),
     pollIntervalMs,
+    createGraceMs,
     sweepId: options.sweepId ?? newSweepId(),
     givenSweepId: given,
   };
@@ -111,14 +118,24 @@ function itemError(index: number, error: unknown): ValidationError {
   return out;
 }
 
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * A copy of `secrets` whose values read as usual but print masked: `util.inspect` (so
+ * `console.log`) and `JSON.stringify` show `***` for every value. The plan, and so the result of
+ * a sweep, holds the specs it sends.
+ */
+export function maskedWhenPrinted(secrets: Record<string, string>): Record<string, string> {
+  const copy = { ...secrets };
+  const masked = () => Object.fromEntries(Object.keys(copy).map((key) => [key, "***"]));
+  Object.defineProperty(copy, INSPECT, { value: masked, enumerable: false });
+  Object.defineProperty(copy, "toJSON", { value: masked, enumerable: false });
+  return copy;
+}
+
 /** Adds the sweep's labels of an attempt to a resolved spec. */
 export function withAttempt(spec: RunSpec, attempt: number): RunSpec {
   return { ...spec, labels: { ...spec.labels, [ATTEMPT_LABEL]: String(attempt) } };
-}
-
-/** The labels that identify one attempt of one item (the idempotency key of its create). */
-export function attemptLabels(sweepId: string, index: number, attempt: number): Record<string, string> {
-  return { [SWEEP_LABEL]: sweepId, [INDEX_LABEL]: String(index), [ATTEMPT_LABEL]: String(attempt) };
 }
 
 /**
@@ -148,6 +165,7 @@ export async function planItems<P, C>(
       run.labels = { ...run.labels, [SWEEP_LABEL]: sweepId, [INDEX_LABEL]: String(index), [ATTEMPT_LABEL]: "1" };
       run.env = { ...run.env, JOB_INDEX: String(index), JOB_COUNT: String(count) };
       buildRunBody(run);
+      if (run.secrets) run.secrets = maskedWhenPrinted(run.secrets);
       specs.push(run);
     } catch (error) {
       throw itemError(index, error);
@@ -167,7 +185,7 @@ export async function planItems<P, C>(
   return { items, namespace };
 }
 
-/** Whether a spec exposes ports (its jobs then cost $0.01/hour more, reference §11.6). */
+/** Whether a spec exposes ports (its jobs then cost $0.01/hour more). */
 export function specExposesPorts(spec: RunSpec): boolean {
   return (spec.expose?.length ?? 0) > 0;
 }

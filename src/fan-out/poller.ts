@@ -1,13 +1,14 @@
 /**
  * Batched waiting of {@link fanOut}: one job list by the sweep's label per tick serves every job in
  * flight, however many there are, instead of one inspect per job. A job the list keeps missing
- * (eventual consistency, deletion) falls back to one inspect after a few ticks.
+ * (eventual consistency, deletion) falls back to one inspect after a few ticks: a 404 settles it as
+ * `DELETED`, another permanent error settles it as failed with that error.
  * @internal
  * @module
  */
-import type { JobsClient } from "../client.js";
-import { JobNotFoundError, isAbortError } from "../core/errors.js";
-import { SWEEP_LABEL } from "./types.js";
+import { ApiError, JobNotFoundError, isAbortError } from "../core/errors.js";
+import { RETRYABLE_STATUSES } from "../core/retry.js";
+import { type FanOutClient, SWEEP_LABEL } from "./types.js";
 import { sleep } from "../core/sleep.js";
 import { isTerminal } from "../jobs/parse.js";
 import type { Job, JobStage } from "../types.js";
@@ -16,7 +17,8 @@ import type { Job, JobStage } from "../types.js";
 export type Settlement =
   | { kind: "terminal"; job: Job }
   | { kind: "canceled"; job: Job; error?: Error }
-  | { kind: "detached"; job: Job; error?: Error };
+  | { kind: "detached"; job: Job; error?: Error }
+  | { kind: "failed"; job: Job; error: Error };
 
 interface Entry {
   job: Job;
@@ -26,7 +28,7 @@ interface Entry {
 
 /** Settings of a {@link SweepPoller}. */
 export interface PollerOptions {
-  client: JobsClient;
+  client: FanOutClient;
   sweepId: string;
   namespace?: string;
   intervalMs: number;
@@ -36,6 +38,10 @@ export interface PollerOptions {
   onUpdate: (job: Job, previousStage: JobStage) => void;
   /** A list pass failed `consecutive` times in a row. */
   onError: (error: unknown, consecutive: number) => void;
+  /** A listed job of the sweep that is not tracked. */
+  onOther: (job: Job) => void;
+  /** Whether every listed job matters (else a pass stops once every tracked job was seen). */
+  wantsAll: () => boolean;
 }
 
 /** Ticks a job may be missing from the list before it is inspected on its own. */
@@ -48,8 +54,6 @@ export class SweepPoller {
   #running = false;
   #stopped = false;
   #failures = 0;
-  /** Number of list passes made (for tests and debugging). */
-  passes = 0;
 
   constructor(options: PollerOptions) {
     this.#options = options;
@@ -124,13 +128,15 @@ export class SweepPoller {
     const wanted = new Set(this.#entries.keys());
     const seen = new Set<string>();
     try {
-      this.passes++;
       // Newest first: the walk can stop as soon as every tracked job has been seen.
       for await (const job of client.list({ labels: { [SWEEP_LABEL]: sweepId }, namespace, signal })) {
-        if (!wanted.has(job.id)) continue;
+        if (!wanted.has(job.id)) {
+          this.#options.onOther(job);
+          continue;
+        }
         seen.add(job.id);
         this.update(job);
-        if (seen.size === wanted.size) break;
+        if (seen.size === wanted.size && !this.#options.wantsAll()) break;
       }
       this.#failures = 0;
     } catch (error) {
@@ -155,8 +161,11 @@ export class SweepPoller {
       if (error instanceof JobNotFoundError) {
         // Deleted behind the sweep's back: nothing left to wait for.
         this.update({ ...entry.job, status: { ...entry.job.status, stage: "DELETED", message: "the job no longer exists" } });
+      } else if (error instanceof ApiError && !RETRYABLE_STATUSES.has(error.status)) {
+        // Asking again will not help (e.g. 403): waiting for this job is over.
+        this.settle(entry.job.id, { kind: "failed", job: entry.job, error });
       }
-      // Other failures: the next tick tries again.
+      // Transient failures: the next tick tries again.
     }
   }
 }

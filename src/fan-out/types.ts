@@ -3,8 +3,26 @@
  * @module
  */
 import type { CostEstimate } from "./cost.js";
-import type { Job, JobStage, RunSpec } from "../types.js";
+import type { ExtraJob } from "../jobs/create-once.js";
+import type { Hardware, Job, JobStage, ListOptions, RequestOptions, RunSpec } from "../types.js";
 import type { UvSpec } from "../uv/run-uv.js";
+
+/**
+ * What {@link fanOut} needs from a client: a `JobsClient` fits. The sweep sends creates, lists by
+ * label, inspects a job the list keeps missing, cancels, and reads the prices.
+ */
+export interface FanOutClient {
+  /** Creates one job. */
+  run(spec: RunSpec, options?: RequestOptions): Promise<Job>;
+  /** Lists jobs by label, newest first, following pagination. */
+  list(options?: ListOptions): AsyncIterable<Job> & { toArray(): Promise<Job[]> };
+  /** Fetches one job by `namespace/id`. */
+  inspect(ref: string, options?: RequestOptions): Promise<Job>;
+  /** Cancels one job by `namespace/id`. */
+  cancel(ref: string, options?: RequestOptions): Promise<Job>;
+  /** The hardware flavors with their prices. */
+  hardware(options?: RequestOptions): Promise<Hardware[]>;
+}
 
 /** Label holding the sweep id on every job of a sweep. */
 export const SWEEP_LABEL = "hf-jobs-sweep";
@@ -90,6 +108,12 @@ export interface FanOutOptions<P, C = unknown> {
   collect?: (job: Job, context: CollectContext<P>) => Promise<C> | C;
   /** Milliseconds between two status passes (one job list per pass serves the whole sweep). Default 2000. */
   pollIntervalMs?: number;
+  /**
+   * How long, in ms, to look for the job of a create whose outcome is unclear (a timeout, a dropped
+   * connection, a 5xx) before sending it again; also how long the sweep keeps watching after such a
+   * resend. Cover the service's slowest commit plus its list lag. Default 30000.
+   */
+  createGraceMs?: number;
   /** Namespace to run in; default each spec's, else the client's. Every job of a sweep shares one namespace. */
   namespace?: string;
 }
@@ -133,11 +157,18 @@ export interface FanOutItemResult<P, C = unknown> {
    */
   error?: Error;
   /**
-   * Only on `skipped` items: jobs of an earlier run still in flight for the item (another run of
-   * the same `sweepId` may be working on it). `resume` neither waits for them nor cancels them,
-   * and does not count their cost.
+   * Only with `resume`: jobs of an earlier run still in flight for the item that this call does
+   * not wait for (on a `skipped` item, all of them; on an item whose job in flight `resume` waits
+   * for, the others). Another run of the same `sweepId` may be working on them: `resume` neither
+   * waits for them nor cancels them, and does not count their cost.
    */
   strayJobs?: Job[];
+  /**
+   * Jobs this call created for the item besides those in `jobIds`: a create whose answer was lost
+   * landed after the item had moved on (it was sent again, or gave up). The sweep cancels them;
+   * `leftRunning` marks one it could not cancel. Absent when there is none.
+   */
+  extraJobs?: ExtraJob[];
   /** Running seconds summed over this call's jobs of the item (0 for `skipped`). */
   runningSecs: number;
   /**
@@ -168,6 +199,13 @@ export interface FanOutSummary {
   notStarted: number;
   /** Items left running after an abort with `cancelOnAbort: false`. */
   detached: number;
+  /**
+   * Jobs created besides one per attempt (see {@link FanOutItemResult.extraJobs}); the sweep
+   * cancelled them. Set on every summary `fanOut` returns (optional only for summaries built by hand).
+   */
+  extraJobs?: number;
+  /** Extra jobs the sweep could not cancel: they may still be running. Set like `extraJobs`. */
+  extraJobsLeftRunning?: number;
   /** Total cost in USD of the jobs this call ran (prices unknown count as 0, see `costComplete`). */
   costUsd: number;
   /** `false` when some flavor had no known price, so `costUsd` is a lower bound. */
@@ -261,6 +299,12 @@ export type FanOutEvent<P, C = unknown> =
       type: "finished";
       /** The result. */
       result: FanOutItemResult<P, C>;
+    })
+  | (FanOutEventBase<P> & {
+      /** A job a lost create made for the item showed up after the item moved on; it was cancelled. */
+      type: "extra-job";
+      /** The extra job, after the cancel. */
+      extra: ExtraJob;
     })
   | (FanOutEventBase<P> & {
       /** `resume` found a `COMPLETED` job for the item: nothing is launched. */
