@@ -246,16 +246,22 @@ describe("emulator command", () => {
   });
 });
 
-/** Every command path of the tree (`["run"]`, `["scheduled", "uv", "run"]`, ...). */
-function commandPaths(group: GroupSpec, prefix: string[] = []): string[][] {
-  return group.commands.flatMap((c: CommandSpec | GroupSpec) =>
-    c.kind === "group" ? [[...prefix, c.name], ...commandPaths(c, [...prefix, c.name])] : [[...prefix, c.name]],
-  );
+/** Every command path of the tree (`["run"]`, `["scheduled", "uv", "run"]`, ...), lazy entries loaded. */
+async function commandPaths(group: GroupSpec, prefix: string[] = []): Promise<string[][]> {
+  const out: string[][] = [];
+  for (const entry of group.commands) {
+    const c: CommandSpec | GroupSpec = entry.kind === "lazy" ? await entry.load() : entry;
+    // The list shows the lazy entry's summary: it must be the loaded command's own.
+    expect(c.summary, c.name).toBe(entry.summary);
+    out.push([...prefix, c.name]);
+    if (c.kind === "group") out.push(...(await commandPaths(c, [...prefix, c.name])));
+  }
+  return out;
 }
 
 describe("--help", () => {
   it("every command and group has help with a usage line and an example", async () => {
-    const paths = [[], ...commandPaths(ROOT)];
+    const paths = [[], ...(await commandPaths(ROOT))];
     expect(paths.length).toBeGreaterThan(20);
     // In process, through the same dispatcher as the binary (a Node process per command would be slow).
     for (const path of paths) {
@@ -277,11 +283,11 @@ describe("--help", () => {
     const [viaFlag, viaHelp, afterImage] = await Promise.all([
       runCli(cli, ["scheduled", "uv", "run", "--help"]),
       runCli(cli, ["help", "ps"]),
-      hf(["run", "alpine", "printf", "%s\\n", "--help"]),
+      hf(["run", "alpine", "--", "printf", "%s\\n", "--help"]),
     ]);
     expect(viaFlag.stdout).toMatch(/^Usage: hf-jobs scheduled uv run/);
     expect(viaHelp.stdout).toMatch(/^Usage: hf-jobs ps/);
-    expect(afterImage.stdout).toBe("--help\n"); // after the image, --help is the job's
+    expect(afterImage.stdout).toBe("--help\n"); // after --, --help is the job's
   });
 });
 

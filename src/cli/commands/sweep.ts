@@ -19,6 +19,7 @@ import { EXIT, exitCodeForError, exitCodeForStage, UsageError } from "../exit.js
 import { JOB_OPTIONS, JOB_OPTIONS_HELP } from "../job-options.js";
 import { usd } from "../output.js";
 import { printableSpec } from "../views.js";
+import { checkFlavors } from "../checks.js";
 import { runSpecFrom } from "./run.js";
 
 type Params = Record<string, string>;
@@ -204,6 +205,8 @@ async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
   // --flavor is an axis here, not a single value: keep it out of the base spec.
   const base = await runSpecFrom(ctx, { ...parsed, values: { ...parsed.values, flavor: undefined } });
   const params = grid(axes) as Params[];
+  // Every flavor before the first job: a typo in one must not leave the others half-launched.
+  await checkFlavors(ctx, [base.flavor, ...flavors]);
   const progress = ctx.progress();
   // By index: a skipped item also gets its "finished" event, a retried one a second "launched".
   const finished = new Set<number>();

@@ -3,6 +3,7 @@
  * @module
  */
 import { WaitTimeoutError } from "../../core/errors.js";
+import type { LogsOptions } from "../../streams/logs.js";
 import type { MetricSample } from "../../streams/metrics.js";
 import { isTerminal } from "../../jobs/parse.js";
 import { parseTimeout } from "../../jobs/spec.js";
@@ -11,7 +12,7 @@ import { flag, int, str } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import { EXIT, exitCodeForError, exitCodeForJob, UsageError } from "../exit.js";
 import { bytes, type Column, renderTable } from "../output.js";
-import { outcomeColumns } from "../views.js";
+import { jobJson, outcomeColumns } from "../views.js";
 import { refs } from "./jobs.js";
 
 /** `hf-jobs logs`: prints or follows the logs of a job. */
@@ -37,7 +38,20 @@ export const logsCommand: CommandSpec = {
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (one job at a time)`);
     const tail = int(values, "tail");
     const stamps = flag(values, "timestamps");
-    const stream = ctx.client.logs(ref as string, { follow: flag(values, "follow"), tail, signal: ctx.signal });
+    await ctx.token(); // known to the masking, should the job have printed it
+    let follow = flag(values, "follow");
+    const options: LogsOptions = { tail, signal: ctx.signal };
+    if (!follow) {
+      // A snapshot waits for a quiet spell before it ends; the log of a finished job is complete,
+      // so read it as a follow, which ends as soon as the stream does.
+      const job = await ctx.client.inspect(ref as string, { signal: ctx.signal });
+      if (isTerminal(job)) {
+        follow = true;
+        options.drainMs = 200;
+        options.statusCheckMs = 200;
+      }
+    }
+    const stream = ctx.client.logs(ref as string, { ...options, follow });
     for await (const line of stream) {
       const text = ctx.maskKnown(line.text);
       const at = line.timestamp?.toISOString();
@@ -110,7 +124,7 @@ export const waitCommand: CommandSpec = {
       }
       if (code === EXIT.OK) code = exitCodeForError(error);
     }
-    ctx.out.rows(finished, outcomeColumns(), { id: (j) => j.id, json: (j) => j });
+    ctx.out.rows(finished, outcomeColumns(), { id: (j) => j.id, json: jobJson });
     return code;
   },
 };
