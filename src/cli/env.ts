@@ -41,12 +41,13 @@ export function parseDotenv(text: string, origin: string): Assignment[] {
     const body = line.replace(/^export\s+/, "");
     const eq = body.indexOf("=");
     if (eq === -1) {
-      if (!KEY_RE.test(body)) throw new UsageError(`${origin}:${lineNo}: expected KEY=VALUE, got "${clip(body)}"`);
+      // Never echo the line: a malformed line of a secrets file may be a bare value.
+      if (!KEY_RE.test(body)) throw new UsageError(`${origin}:${lineNo}: expected KEY=VALUE or KEY (the line is not shown)`);
       out.push({ key: body, value: undefined });
       continue;
     }
     const key = body.slice(0, eq).trim();
-    if (!KEY_RE.test(key)) throw new UsageError(`${origin}:${lineNo}: invalid variable name "${clip(key)}"`);
+    if (!KEY_RE.test(key)) throw new UsageError(`${origin}:${lineNo}: invalid variable name before "=" (letters, digits, _ . -; the line is not shown)`);
     let raw = body.slice(eq + 1).trimStart();
     const quote = raw[0];
     if (quote === '"' || quote === "'") {
@@ -85,11 +86,6 @@ function findClosingQuote(text: string, quote: string): number {
 function unescapeDouble(text: string): string {
   const map: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\", $: "$" };
   return text.replace(/\\(.)/gs, (whole, c: string) => map[c] ?? whole);
-}
-
-// Never echo a whole line from a secrets file: it may hold a value.
-function clip(text: string): string {
-  return text.length > 20 ? `${text.slice(0, 20)}...` : text;
 }
 
 /** Where the env and secrets of a job come from. */

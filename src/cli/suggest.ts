@@ -22,8 +22,8 @@ export function distance(a: string, b: string): number {
 }
 
 /**
- * The known name closest to `word`, when it is close enough to be a typo (at most a third of
- * its length, and at most 3 edits); case is ignored.
+ * The known name closest to `word`, when it is close enough to be a typo (at most
+ * a quarter of its length, at least 1 and at most 3 edits); case is ignored.
  */
 export function closest(word: string, known: Iterable<string>): string | undefined {
   const w = word.toLowerCase();
@@ -36,7 +36,7 @@ export function closest(word: string, known: Iterable<string>): string | undefin
       bestDistance = d;
     }
   }
-  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 4)));
   return bestDistance <= limit ? best : undefined;
 }
 

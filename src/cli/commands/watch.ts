@@ -169,6 +169,10 @@ export const statsCommand: CommandSpec = {
       positionals.length > 0
         ? positionals
         : (await ctx.client.list({ stage: "RUNNING", signal: ctx.signal }).toArray()).map((j) => `${j.namespace}/${j.id}`);
+    if (ids.length === 0) {
+      if (ctx.mode !== "json" && ctx.mode !== "quiet") ctx.info("No running jobs. Give job ids to watch others.");
+      return EXIT.OK;
+    }
     const once = flag(values, "no-stream");
     const columns = statsColumns();
     const print = (rows: StatsRow[], header: boolean) => {
@@ -178,9 +182,17 @@ export const statsCommand: CommandSpec = {
         if (header) ctx.out.line(columns.map((c) => c.header).join("\t"));
         for (const r of rows) ctx.out.line(columns.map((c) => c.get(r)).join("\t"));
       } else {
-        const lines = renderTable(rows, columns);
+        const lines = renderTable(rows, columns, ctx.out.layout);
         for (const line of header ? lines : lines.slice(1)) ctx.out.line(line);
       }
+    };
+    // On a terminal the table is redrawn in place: one row per job, its latest sample.
+    const latest = new Map<string, StatsRow>();
+    let drawn = 0;
+    const redraw = () => {
+      const lines = renderTable([...latest.values()], columns, ctx.out.layout);
+      ctx.out.raw(`${drawn > 0 ? `\x1b[${drawn}A\x1b[J` : ""}${lines.join("\n")}\n`);
+      drawn = lines.length;
     };
     const sampleOf = (ref: string, sample: MetricSample): StatsRow => ({ jobId: ref.split("/").pop() ?? ref, ...sample });
     if (once) {
@@ -201,7 +213,13 @@ export const statsCommand: CommandSpec = {
     await Promise.all(
       ids.map(async (ref) => {
         for await (const sample of ctx.client.metrics(ref, { signal: ctx.signal, statusCheckMs: 2000 })) {
-          print([sampleOf(ref, sample)], header);
+          const row = sampleOf(ref, sample);
+          if (ctx.mode === "table") {
+            latest.set(row.jobId, row);
+            redraw();
+            continue;
+          }
+          print([row], header);
           header = false;
         }
       }),
