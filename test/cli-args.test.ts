@@ -112,12 +112,12 @@ describe("env and secrets", () => {
   it("parses dotenv files: export, comments, quotes, escapes, multi-line values, bare keys", () => {
     const text = 'export A=1\n\n# c\nB = "x \\"y\\"\\tz"\nC=\'a # b\'\nD=plain # comment\nE="line1\nline2"\nF\n';
     expect(parseDotenv(text, "f.env")).toEqual([
-      { key: "A", value: "1" },
-      { key: "B", value: 'x "y"\tz' },
-      { key: "C", value: "a # b" },
-      { key: "D", value: "plain" },
-      { key: "E", value: "line1\nline2" },
-      { key: "F", value: undefined },
+      { key: "A", value: "1", line: 1 },
+      { key: "B", value: 'x "y"\tz', line: 4 },
+      { key: "C", value: "a # b", line: 5 },
+      { key: "D", value: "plain", line: 6 },
+      { key: "E", value: "line1\nline2", line: 7 },
+      { key: "F", value: undefined, line: 9 },
     ]);
     expect(() => parseDotenv('A="open\n', "f.env")).toThrow(/f.env:1: unterminated double quote/);
     expect(() => parseDotenv("not valid line\n", "f.env")).toThrow(/f.env:1/);
@@ -229,7 +229,7 @@ describe("output", () => {
     const quiet = sink(false);
     new Output(quiet.sink, "quiet").rows(rows, columns, { id: (r) => r.id, json: (r) => r });
     expect(quiet.chunks.join("")).toBe("a1\nb22\n");
-    expect(renderTable(rows, columns)).toEqual(["ID    COMMAND", "a1    echo 'hi'…", "b22   xxxxxxxxx…"]);
+    expect(renderTable(rows, columns)).toEqual(["ID   COMMAND", "a1   echo 'hi'…", "b22  xxxxxxxxx…"]);
   });
 
   it("shows commands as they would be typed", () => {

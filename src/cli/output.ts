@@ -137,20 +137,27 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
       .map((p, i) => (i === parts.length - 1 ? p : p.padEnd(widths[i] ?? 0)))
       .join(SEPARATOR)
       .trimEnd();
-  return [render(columns.map((c) => c.header)), ...cells.map(render)];
+  return [render(columns.map((c, i) => (cut ? truncate(c.header, widths[i]) : c.header))), ...cells.map(render)];
 }
 
-const SEPARATOR = "   ";
+const SEPARATOR = "  ";
 
 /**
  * Shrinks columns one character at a time, the widest first, until the table fits: first the
- * free-text ones (those with a `max`), then the others; `keep` columns and headers stay whole.
+ * free-text ones (those with a `max`), then the others; `keep` columns stay whole.
  */
 function fitWidths<T>(natural: readonly number[], columns: readonly Column<T>[], width: number): number[] {
   const widths = [...natural];
-  const floor = columns.map((c, i) => (c.keep ? (natural[i] as number) : Math.max(c.header.length, 4)));
+  const whole = columns.map((c, i) => (c.keep ? (natural[i] as number) : Math.max(c.header.length, 4)));
+  const cut = columns.map((c, i) => (c.keep ? (natural[i] as number) : Math.min(natural[i] as number, 4)));
   const total = () => widths.reduce((a, b) => a + b, 0) + SEPARATOR.length * (widths.length - 1);
-  for (const pass of [(c: Column<T>) => c.max !== undefined, () => true]) {
+  // Free text first, then any column, headers whole; on a very narrow terminal, headers too.
+  const passes: Array<[(c: Column<T>) => boolean, number[]]> = [
+    [(c) => c.max !== undefined, whole],
+    [() => true, whole],
+    [() => true, cut],
+  ];
+  for (const [pass, floor] of passes) {
     while (total() > width) {
       let widest = -1;
       for (let i = 0; i < widths.length; i++) {
