@@ -321,13 +321,16 @@ describe("Ctrl-C", () => {
     const controller = new AbortController();
     const tag = `handover-${Date.now()}`;
     let fired = false;
+    let calls = 0;
     const onContext = (ctx: Context) => {
-      // The first awaited step of following (reading the token, e.g. from the token file): deliver a
-      // Ctrl-C there, as the process's SIGINT listener does (main.ts): to the command's handler if
-      // one is set, else by aborting the signal.
+      // The first awaited step of following (reading the token, e.g. from the token file; the
+      // dispatcher's own read before the command is the first call): deliver a Ctrl-C there, as
+      // the process's SIGINT listener does (main.ts): to the command's handler if one is set,
+      // else by aborting the signal.
       const token = ctx.token.bind(ctx);
       ctx.token = () => {
-        if (!fired) {
+        calls += 1;
+        if (!fired && calls === 2) {
           fired = true;
           const handler = ctx.interruptHandler;
           if (handler) handler();
