@@ -158,6 +158,13 @@ describe("typos are caught before anything is sent", () => {
   });
 });
 
+/** What the process's SIGINT listener does (main.ts): hand the Ctrl-C to the command's handler. */
+function pressCtrlC(ctx: Context | undefined): void {
+  const handler = ctx?.interruptHandler;
+  if (!handler) throw new Error("no Ctrl-C handler: the run is not following its job");
+  handler();
+}
+
 describe("Ctrl-C, resume, Ctrl-C, detach", () => {
   it("detaching stops the log at once, and a job that ended meanwhile reports its outcome, not 'keeps running'", async () => {
     let ctx: Context | undefined;
@@ -167,7 +174,7 @@ describe("Ctrl-C, resume, Ctrl-C, detach", () => {
     const script = 'i=0; while [ $i -lt 40 ]; do echo "line $i"; i=$((i+1)); sleep 0.05; done';
     const run = hf(["run", "-l", "trap=detach", "alpine", "sh", "-c", script], { interactive: true, stdin, stdout, stderr, onContext: (c) => (ctx = c) });
     await until(() => stdout.text, (t) => t.includes("line 1"), 20_000);
-    const press = () => (ctx?.interruptHandler as () => void)();
+    const press = () => pressCtrlC(ctx);
     press();
     await until(() => stderr.text, (t) => t.includes("[r]esume"));
     stdin.write("r\r");
@@ -199,7 +206,7 @@ describe("Ctrl-C, resume, Ctrl-C, detach", () => {
     });
     const ticks = () => stdout.text.split("tick").length;
     await until(ticks, (n) => n > 2, 20_000);
-    const press = () => (ctx?.interruptHandler as () => void)();
+    const press = () => pressCtrlC(ctx);
     press();
     await until(() => stderr.text, (t) => t.includes("[r]esume"));
     const before = ticks();

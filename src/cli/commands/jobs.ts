@@ -30,7 +30,7 @@ export const psCommand: CommandSpec = {
   -l, --label KEY=VALUE|KEY   Only jobs with this label; repeatable (all must match)
       --name NAME             Only jobs with this name (the name label)
       --limit N               At most N jobs, newest first (default 100; 0 = no limit)`,
-  examples: ["hf-jobs ps -a --limit 10", "hf-jobs ps --status ERROR -l team=ml -q | xargs -n1 hf-jobs logs"],
+  examples: ["hf-jobs ps -a --limit 10", "hf-jobs ps --status ERROR -l team=ml -q | xargs -r -n1 hf-jobs logs"],
   options: {
     all: { type: "boolean", short: "a" },
     status: { type: "string", multiple: true },
@@ -90,7 +90,7 @@ export const cancelCommand: CommandSpec = {
   summary: "Cancel jobs",
   usage: "hf-jobs cancel [OPTIONS] JOB_ID [JOB_ID...]",
   description: "Asks the service to stop each job and prints its id (use hf-jobs wait to see the final stage).",
-  examples: ["hf-jobs cancel 687fb701029421ae5549d998", "hf-jobs ps -q -l sweep=lr | xargs hf-jobs cancel"],
+  examples: ["hf-jobs cancel 687fb701029421ae5549d998", "hf-jobs ps -q -l sweep=lr | xargs -r hf-jobs cancel"],
   options: {},
   async run(ctx, { positionals }) {
     const ids = refs(positionals);

@@ -72,7 +72,7 @@ export const waitCommand: CommandSpec = {
     "Exits 0 when every job ended COMPLETED; otherwise with the code of the first job (in the order given) that did not: 1 ERROR, 3 CANCELED, 4 timeout, 5 DELETED; 7 when --timeout ran out first (the jobs keep running).",
   optionsHelp: `Options:
       --timeout DURATION      Give up after this long: seconds, or 90s, 30m, 1.5h`,
-  examples: ["hf-jobs wait $ID && echo done", "hf-jobs wait --timeout 2h $(hf-jobs ps -q -l sweep=lr)"],
+  examples: ["hf-jobs wait $ID && echo done", "hf-jobs ps -q -l sweep=lr | xargs -r hf-jobs wait --timeout 2h"],
   options: { timeout: { type: "string" } },
   async run(ctx, { values, positionals }) {
     const ids = refs(positionals);
