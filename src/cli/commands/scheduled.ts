@@ -193,7 +193,7 @@ const scheduledTrigger: CommandSpec = {
   summary: "Start a run of a scheduled job now; prints the new job's id",
   usage: "hf-jobs scheduled trigger [OPTIONS] ID",
   description: "Fails (exit 8) when a run is still going and the scheduled job's concurrency is off.",
-  examples: ['ID=$(hf-jobs scheduled trigger "$SID") && hf-jobs wait "$ID"'],
+  examples: ['hf-jobs scheduled trigger "$SID"', 'ID=$(hf-jobs scheduled trigger "$SID") && hf-jobs wait "$ID"'],
   options: {},
   async run(ctx, { positionals }) {
     const [ref, extra] = refs(positionals, "ID");
