@@ -382,6 +382,12 @@ describe("sweep", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/#0 i=1: completed/);
     expect(r.stderr).toMatch(/#1 i=2: completed/);
+    // Plain text: one row per item, the cost rounded, the collected value as JSON.
+    const [header, ...rows] = r.stdout.trimEnd().split("\n").map((l) => l.split("\t"));
+    const cost = header?.indexOf("COST USD") as number;
+    const value = header?.indexOf("VALUE") as number;
+    expect(rows.map((row) => row[cost])).toEqual([expect.stringMatching(/^\d+\.\d{4}$/), expect.stringMatching(/^\d+\.\d{4}$/)]);
+    expect(rows.map((row) => row[value])).toEqual(['{"i":1}', '{"i":2}']);
     const json = await hf(["sweep", "--json", "--collect", "last-json", "--param", "i=3", "alpine", "sh", "-c", 'echo "{\\"i\\": {i}}"']);
     const [item] = jsonLines(json.stdout) as Array<{ value: unknown }>;
     expect(item?.value).toEqual({ i: 3 });
