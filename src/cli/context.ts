@@ -67,6 +67,8 @@ export class Context {
    */
   interruptHandler: (() => void) | undefined;
   readonly #secrets = new Set<string>();
+  #forms: string[] | undefined;
+  #formsOf = 0;
   #client: JobsClient | undefined;
   readonly #Client: typeof JobsClient;
   #token: Promise<string | undefined> | undefined;
@@ -174,13 +176,17 @@ export class Context {
 
   /** Each secret in the forms it can be printed in, longest first (a longer one may contain a shorter). */
   #variants(): string[] {
+    // Computed again only when a secret was added (every log line goes through here).
+    if (this.#forms && this.#formsOf === this.#secrets.size) return this.#forms;
     const forms = new Set<string>();
     for (const value of this.#secrets) {
       forms.add(value);
       forms.add(JSON.stringify(value).slice(1, -1));
       forms.add(encodeURIComponent(value));
     }
-    return [...forms].sort((a, b) => b.length - a.length);
+    this.#forms = [...forms].sort((a, b) => b.length - a.length);
+    this.#formsOf = this.#secrets.size;
+    return this.#forms;
   }
 
   /** A progress line on stderr (only on a terminal, and never with -q). */
