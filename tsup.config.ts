@@ -16,7 +16,10 @@ export default defineConfig([
     format: ["esm"],
     target: "node20",
     sourcemap: true,
-    banner: { js: "#!/usr/bin/env node" },
-    splitting: false,
+    // Node reads `--env-file` anywhere in its argv up to a `--`, script arguments included: the
+    // `--` keeps `hf-jobs run --env-file x.env ...` ours (and keeps the file's NODE_OPTIONS out).
+    banner: { js: "#!/usr/bin/env -S node --" },
+    // One chunk per command module: a command loads only what it uses.
+    splitting: true,
   },
 ]);

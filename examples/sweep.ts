@@ -2,20 +2,27 @@
  * A small parameter sweep with fanOut: 6 jobs (3 learning rates x 2 seeds), 3 at a time, one retry,
  * a budget, and the metrics each job prints as its last JSON line, collected into a table.
  *
- *   npx tsx examples/sweep.ts            # on a local emulator when HF_TOKEN is not set
- *   HF_TOKEN=hf_... npx tsx examples/sweep.ts   # on Hugging Face: cpu-basic, 6 jobs of ~5 s, well under $0.01
+ *   npx tsx examples/sweep.ts            # on a local emulator (even when HF_TOKEN is set)
+ *   npx tsx examples/sweep.ts --remote   # on Hugging Face (needs HF_TOKEN): cpu-basic, 6 jobs of ~5 s, well under $0.01
  *
  * Ctrl-C aborts the sweep: its jobs are cancelled and the partial results printed.
  */
 import { JobsClient, fanOut, grid, lastJsonLine } from "../src/index.js";
 import { startEmulator } from "../src/emulator/index.js";
 
+// Spending real money takes an explicit --remote: a token in the environment is not consent.
+const remote = process.argv.includes("--remote");
+if (remote && !process.env.HF_TOKEN) {
+  console.error("--remote needs HF_TOKEN (a token allowed to run Jobs).");
+  process.exit(2);
+}
+
 // Host processes: the jobs run `node`, which is on this machine (no image to pull).
-const emulator = process.env.HF_TOKEN ? undefined : await startEmulator({ containerEngine: "none", logger: () => {} });
+const emulator = remote ? undefined : await startEmulator({ containerEngine: "none", logger: () => {} });
 const client = emulator
   ? new JobsClient({ endpoint: emulator.url, token: emulator.token, namespace: emulator.namespace })
   : new JobsClient();
-console.error(emulator ? `Local emulator at ${emulator.url} (set HF_TOKEN to run on Hugging Face)` : `Hugging Face at ${client.endpoint}`);
+console.error(emulator ? `Local emulator at ${emulator.url} (--remote runs on Hugging Face)` : `Hugging Face at ${client.endpoint}`);
 
 // A stand-in for training: a loss that depends on the learning rate and the seed, printed as JSON.
 const train = `

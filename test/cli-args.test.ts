@@ -7,7 +7,7 @@ import { ApiError, ConnectionError, JobNotFoundError, MissingTokenError, Validat
 import { GLOBAL_OPTIONS, parseCommandArgs, splitArgs } from "../src/cli/args.js";
 import { buildEnvAndSecrets, type EnvContext, parseAssignment, parseDotenv } from "../src/cli/env.js";
 import { EXIT, exitCodeForError, exitCodeForStage, UsageError } from "../src/cli/exit.js";
-import { JOB_OPTIONS, parseLabels, parseVolume, RUN_ONLY_OPTIONS } from "../src/cli/job-options.js";
+import { JOB_OPTIONS, parseLabels, parseVolume, RUN_ONLY_OPTIONS, UV_OPTIONS } from "../src/cli/job-options.js";
 import { Output, outputMode, renderTable, shellJoin } from "../src/cli/output.js";
 import { Progress } from "../src/cli/progress.js";
 import { askInterrupt } from "../src/cli/commands/follow.js";
@@ -17,23 +17,35 @@ import { PassThrough } from "node:stream";
 const RUN = { ...GLOBAL_OPTIONS, ...JOB_OPTIONS, ...RUN_ONLY_OPTIONS };
 
 describe("job option splitting", () => {
-  it("stops at the image: options after it belong to the job, without --", () => {
+  it("the job's own options after the image are the job's (python -c ...)", () => {
     const p = parseCommandArgs(["-e", "A=1", "python:3.12", "python", "-c", "print(1)"], RUN, 1);
     expect(p.positionals).toEqual(["python:3.12"]);
     expect(p.rest).toEqual(["python", "-c", "print(1)"]);
     expect(p.values.env).toEqual(["A=1"]);
   });
 
-  it("never swallows our -q/--json before the image, never takes the job's after it", () => {
-    const ours = parseCommandArgs(["-q", "--json", "alpine", "echo", "hi"], RUN, 1);
-    expect(ours.values.quiet).toBe(true);
-    expect(ours.values.json).toBe(true);
-    expect(ours.rest).toEqual(["echo", "hi"]);
-    const theirs = parseCommandArgs(["alpine", "cmd", "-q", "--json", "-d", "--help"], RUN, 1);
-    expect(theirs.values.quiet).toBeUndefined();
-    expect(theirs.values.json).toBeUndefined();
-    expect(theirs.values.help).toBeUndefined();
-    expect(theirs.rest).toEqual(["cmd", "-q", "--json", "-d", "--help"]);
+  it("takes our options anywhere before --, after the image or script too (as hf jobs does)", () => {
+    const p = parseCommandArgs(["train.py", "--flavor", "a10g-small", "--epochs", "3", "-d"], { ...RUN, ...UV_OPTIONS }, 1);
+    expect(p.values.flavor).toBe("a10g-small");
+    expect(p.values.detach).toBe(true);
+    expect(p.positionals).toEqual(["train.py"]);
+    expect(p.rest).toEqual(["--epochs", "3"]);
+    const q = parseCommandArgs(["alpine", "cmd", "-q", "--json", "x"], RUN, 1);
+    expect(q.values.quiet).toBe(true);
+    expect(q.values.json).toBe(true);
+    expect(q.rest).toEqual(["cmd", "x"]);
+  });
+
+  it("passes everything after -- to the job verbatim, our option names and later -- included", () => {
+    const p = parseCommandArgs(["img", "--", "python", "--flavor", "x", "-q", "--", "--help"], RUN, 1);
+    expect(p.values.flavor).toBeUndefined();
+    expect(p.values.quiet).toBeUndefined();
+    expect(p.values.help).toBeUndefined();
+    expect(p.rest).toEqual(["python", "--flavor", "x", "-q", "--", "--help"]);
+    // Words before the -- stay in order in front of it.
+    expect(parseCommandArgs(["img", "node", "--", "-e", "x"], RUN, 1).rest).toEqual(["node", "-e", "x"]);
+    // A -- before the image ends our options: the image comes from what follows.
+    expect(splitArgs(["-d", "--", "alpine", "echo", "--", "x"], RUN, 1)).toEqual({ head: ["-d"], forced: ["alpine"], rest: ["echo", "--", "x"] });
   });
 
   it("takes the next token as an option's value, whatever it looks like", () => {
@@ -49,19 +61,12 @@ describe("job option splitting", () => {
     const p = parseCommandArgs(["-dq", "-lteam=ml", "alpine", "ls"], RUN, 1);
     expect(p.values).toMatchObject({ detach: true, quiet: true, label: ["team=ml"] });
     expect(p.rest).toEqual(["ls"]);
-  });
-
-  it("honours -- before the image (ends our options) and right after it (dropped)", () => {
-    expect(splitArgs(["-d", "--", "alpine", "echo", "--", "x"], RUN, 1)).toEqual({ head: ["-d"], forced: ["alpine"], rest: ["echo", "--", "x"] });
-    const after = parseCommandArgs(["-d", "alpine", "--", "echo", "-q"], RUN, 1);
-    expect(after.positionals).toEqual(["alpine"]);
-    expect(after.rest).toEqual(["echo", "-q"]);
-    // Any later -- is the job's, forwarded unchanged.
-    expect(parseCommandArgs(["node:20", "node", "-e", "x", "--", "a"], RUN, 1).rest).toEqual(["node", "-e", "x", "--", "a"]);
+    // After the image, a cluster with a letter that is not ours is the job's whole.
+    expect(parseCommandArgs(["alpine", "ls", "-dxq"], RUN, 1).rest).toEqual(["ls", "-dxq"]);
   });
 
   it("counts several leading positionals (scheduled run SCHEDULE IMAGE)", () => {
-    const p = parseCommandArgs(["@hourly", "--flavor", "l4x1", "alpine", "echo", "--flavor"], RUN, 2);
+    const p = parseCommandArgs(["@hourly", "--flavor", "l4x1", "alpine", "echo", "--", "--flavor"], RUN, 2);
     expect(p.positionals).toEqual(["@hourly", "alpine"]);
     expect(p.values.flavor).toBe("l4x1");
     expect(p.rest).toEqual(["echo", "--flavor"]);
@@ -74,8 +79,9 @@ describe("job option splitting", () => {
     expect(p.rest).toEqual([]);
   });
 
-  it("reports unknown options and missing values as short usage errors", () => {
+  it("reports unknown options (with a did-you-mean) and missing values as short usage errors", () => {
     expect(() => parseCommandArgs(["--nope", "alpine"], RUN, 1)).toThrow(new UsageError("unknown option --nope"));
+    expect(() => parseCommandArgs(["--flavr", "x", "alpine"], RUN, 1)).toThrow(new UsageError("unknown option --flavr; did you mean --flavor?"));
     expect(() => parseCommandArgs(["--flavor"], RUN, 1)).toThrow(/--flavor needs a value/);
     expect(() => parseCommandArgs(["--name", "-x", "alpine"], RUN, 1)).toThrow(/starts with "-"; write it as --name=VALUE/);
     expect(() => parseCommandArgs(["-e"], RUN, 1)).toThrow(new UsageError("option --env needs a value"));
@@ -106,12 +112,12 @@ describe("env and secrets", () => {
   it("parses dotenv files: export, comments, quotes, escapes, multi-line values, bare keys", () => {
     const text = 'export A=1\n\n# c\nB = "x \\"y\\"\\tz"\nC=\'a # b\'\nD=plain # comment\nE="line1\nline2"\nF\n';
     expect(parseDotenv(text, "f.env")).toEqual([
-      { key: "A", value: "1" },
-      { key: "B", value: 'x "y"\tz' },
-      { key: "C", value: "a # b" },
-      { key: "D", value: "plain" },
-      { key: "E", value: "line1\nline2" },
-      { key: "F", value: undefined },
+      { key: "A", value: "1", line: 1 },
+      { key: "B", value: 'x "y"\tz', line: 4 },
+      { key: "C", value: "a # b", line: 5 },
+      { key: "D", value: "plain", line: 6 },
+      { key: "E", value: "line1\nline2", line: 7 },
+      { key: "F", value: undefined, line: 9 },
     ]);
     expect(() => parseDotenv('A="open\n', "f.env")).toThrow(/f.env:1: unterminated double quote/);
     expect(() => parseDotenv("not valid line\n", "f.env")).toThrow(/f.env:1/);
@@ -223,7 +229,7 @@ describe("output", () => {
     const quiet = sink(false);
     new Output(quiet.sink, "quiet").rows(rows, columns, { id: (r) => r.id, json: (r) => r });
     expect(quiet.chunks.join("")).toBe("a1\nb22\n");
-    expect(renderTable(rows, columns)).toEqual(["ID    COMMAND", "a1    echo 'hi'…", "b22   xxxxxxxxx…"]);
+    expect(renderTable(rows, columns)).toEqual(["ID   COMMAND", "a1   echo 'hi'…", "b22  xxxxxxxxx…"]);
   });
 
   it("shows commands as they would be typed", () => {

@@ -51,11 +51,11 @@ async function detached(script: string, extra: string[] = []): Promise<string> {
 }
 
 describe.concurrent("run", () => {
-  it("forwards everything after the image to the job unchanged (no -- needed, and -- kept later)", async () => {
-    const r = await hf(["run", "node:20", "node", "-e", "console.log(process.argv.slice(1).join('|'))", "--", "a", "-q", "--json", "$HOME", "<x>"]);
+  it("forwards everything after -- to the job unchanged (a later -- included)", async () => {
+    const r = await hf(["run", "node:20", "--", "node", "-e", "console.log(process.argv.slice(1).join('|'))", "--", "a", "-q", "--json", "$HOME", "<x>"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("a|-q|--json|$HOME|<x>\n");
-    // -c reaches the command, and a "--" right after the image is only a separator.
+    // -c reaches the command (not one of ours), and a "--" right after the image is only a separator.
     const c = await hf(["run", "alpine", "--", "sh", "-c", 'printf "%s|" "$0" "$@"', "zero", "-c", "--help"]);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toBe("zero|-c|--help|\n");
@@ -90,7 +90,7 @@ describe.concurrent("run", () => {
     expect(r.code, r.stderr).toBe(0);
     // The job printed its secret: the CLI masks the values it knows.
     expect(r.stdout).toBe("hello world\n***\n");
-    const id = /Job ([0-9a-f]{24}) started/.exec(r.stderr)?.[1];
+    const id = /Job ([0-9a-f]{24}) (?:started|submitted)/.exec(r.stderr)?.[1];
     expect(id).toMatch(ID_RE);
     const job = await client.inspect(id as string);
     expect(job.env).toEqual({ GREETING: "hello world" });
@@ -146,7 +146,7 @@ describe.concurrent("run", () => {
     run.child.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
-    const id = (await until(() => /Job ([0-9a-f]{24}) started/.exec(stderr)?.[1], (v) => v !== undefined)) as string;
+    const id = (await until(() => /Job ([0-9a-f]{24}) (?:started|submitted)/.exec(stderr)?.[1], (v) => v !== undefined)) as string;
     await client.cancel(id);
     const r = await run.done;
     expect(r.code).toBe(3);
@@ -200,7 +200,7 @@ describe.concurrent("ps, inspect, logs, labels, cancel", () => {
     const r = await hf(["ps"]);
     expect(r.code, r.stderr).toBe(0);
     const [header, ...rows] = r.stdout.trimEnd().split("\n");
-    expect(header).toBe("JOB ID\tNAME\tIMAGE\tCOMMAND\tFLAVOR\tCREATED\tSTATUS");
+    expect(header).toBe("JOB ID\tNAME\tIMAGE\tCOMMAND\tFLAVOR\tCREATED\tSTATUS\tRUNTIME");
     const row = rows.find((l) => l.startsWith(running))?.split("\t");
     expect(row?.[1]).toBe("runner");
     expect(row?.[6]).toBe("RUNNING");
@@ -248,7 +248,7 @@ describe.concurrent("ps, inspect, logs, labels, cancel", () => {
 
   it("labels shows, adds, removes and clears labels", async () => {
     expect((await hf(["labels", done])).stdout).toMatch(/^group=ps-test$/m);
-    const changed = await hf(["labels", done, "-l", "stage=eval", "--remove", "group"]);
+    const changed = await hf(["labels", done, "--merge", "-l", "stage=eval", "--remove", "group"]);
     expect(changed.code, changed.stderr).toBe(0);
     expect((await client.inspect(done)).labels).toMatchObject({ stage: "eval" });
     expect((await client.inspect(done)).labels.group).toBeUndefined();
@@ -359,7 +359,7 @@ describe.concurrent("errors", () => {
   it("a missing token, an unknown job and a refused connection have their own codes", async () => {
     const noToken = await runCli(cli, ["ps"], { env: { HF_ENDPOINT: emu.url } });
     expect(noToken.code).toBe(8);
-    expect(oneLine(noToken)).toMatch(/No Hugging Face token found/);
+    expect(oneLine(noToken)).toMatch(/no Hugging Face token found: pass --token, set HF_TOKEN/);
     const missing = await hf(["inspect", "0123456789abcdef01234567"]);
     expect(missing.code).toBe(8);
     expect(oneLine(missing)).toMatch(/404/);

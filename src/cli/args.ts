@@ -1,16 +1,18 @@
 /**
  * Argument parsing on `node:util` `parseArgs`, plus the one rule `parseArgs` cannot express:
- * where our options stop and the job's argv begins.
+ * which tokens are ours and which belong to the job's argv.
  *
- * The rule: our options are read until the command's last leading positional (the image of
- * `run`, the script of `uv run`, the schedule and image of `scheduled run`). Everything after it
- * belongs to the job, unchanged, whatever it looks like (`-c`, `-q`, `--json`, `--`). The first
- * `--` is a separator when it comes before that positional (ending our options) or right after
- * it (then it is dropped); any later `--` is the job's.
+ * The rule (the one of Python's `hf jobs`): our options are read anywhere before a `--`, after
+ * the image or script too (`hf-jobs uv run train.py --flavor a10g-small` picks the flavor).
+ * The command's leading positionals (the image of `run`, the script of `uv run`, the schedule
+ * and image of `scheduled run`) are ours; every other token is the job's, in order, unknown
+ * options included (`python -c ...`). The first `--` ends our options: what follows it fills
+ * the leading positionals still missing, then goes to the job verbatim (a later `--` too).
  * @module
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "./exit.js";
+import { didYouMean } from "./suggest.js";
 
 /** One option, as `parseArgs` takes it. */
 export interface OptionDef {
@@ -33,6 +35,8 @@ export interface ParsedArgs {
   positionals: string[];
   /** The job's argv: everything after the leading positionals, unchanged. */
   rest: string[];
+  /** Names of the options given, in command-line order (for `--x` / `--no-x` pairs). */
+  given: string[];
 }
 
 /** The split of an argv between our part and the job's part. */
@@ -53,49 +57,61 @@ export const GLOBAL_OPTIONS = {
   verbose: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   json: { type: "boolean" },
+  format: { type: "string" },
+  "no-truncate": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionDefs;
 
 /**
- * Splits argv at the job boundary. `lead` is how many positionals are ours before the job's
- * argv starts (`Infinity`: the command has no job argv, every token is ours). `dropSeparator`
- * false keeps a `--` that follows the last positional (command names: the command decides).
+ * Splits argv into our tokens and the job's. `lead` is how many positionals are ours
+ * (`Infinity`: the command has no job argv, every token is ours).
  */
-export function splitArgs(argv: readonly string[], options: OptionDefs, lead: number, dropSeparator = true): Split {
+export function splitArgs(argv: readonly string[], options: OptionDefs, lead: number): Split {
   const shorts = new Map<string, OptionDef>();
   for (const def of Object.values(options)) if (def.short) shorts.set(def.short, def);
   const head: string[] = [];
+  const rest: string[] = [];
   let forced: string[] = [];
   let positionals = 0;
-  let separated = false;
   let i = 0;
-  while (i < argv.length && positionals < lead) {
-    const token = argv[i] as string;
+  while (i < argv.length) {
+    const token = argv[i++] as string;
     if (token === "--") {
-      separated = true;
-      const take = Number.isFinite(lead) ? lead - positionals : argv.length;
-      forced = argv.slice(i + 1, i + 1 + take);
-      positionals += forced.length;
-      i += 1 + forced.length;
+      const after = argv.slice(i);
+      const take = Number.isFinite(lead) ? Math.max(0, lead - positionals) : after.length;
+      forced = after.slice(0, take);
+      rest.push(...after.slice(take));
       break;
     }
-    i += 1;
-    if (token.startsWith("--")) {
-      head.push(token);
-      const def = options[token.slice(2)];
-      // `--name value`: the value is the next token, whatever it looks like (as parseArgs does).
-      if (def?.type === "string" && !token.includes("=") && i < argv.length) head.push(argv[i++] as string);
-    } else if (token.startsWith("-") && token.length > 1) {
-      head.push(token);
-      if (takesNextValue(token, shorts) && i < argv.length) head.push(argv[i++] as string);
-    } else {
-      head.push(token);
+    const isOption = token.startsWith("-") && token.length > 1;
+    // Before the leading positionals are complete every token is ours (parseArgs reports the
+    // unknown options); after them, only our known options are.
+    if (positionals >= lead && !(isOption && isOurs(token, options, shorts))) {
+      rest.push(token);
+      continue;
+    }
+    head.push(token);
+    if (!isOption) {
       positionals += 1;
+    } else if (token.startsWith("--")) {
+      // `--name value`: the value is the next token, whatever it looks like (as parseArgs does).
+      if (options[token.slice(2)]?.type === "string" && i < argv.length) head.push(argv[i++] as string);
+    } else if (takesNextValue(token, shorts) && i < argv.length) {
+      head.push(argv[i++] as string);
     }
   }
-  const rest = argv.slice(i);
-  if (dropSeparator && !separated && Number.isFinite(lead) && rest[0] === "--") rest.shift();
   return { head, forced, rest };
+}
+
+/** Whether an option token (`--flavor`, `--flavor=x`, `-d`, `-eA=1`, `-dq`) is one of ours. */
+function isOurs(token: string, options: OptionDefs, shorts: Map<string, OptionDef>): boolean {
+  if (token.startsWith("--")) return Object.hasOwn(options, token.slice(2).split("=")[0] as string);
+  for (let j = 1; j < token.length; j++) {
+    const def = shorts.get(token[j] as string);
+    if (!def) return false;
+    if (def.type === "string") return true; // the rest of the token is its value
+  }
+  return true;
 }
 
 /** Whether a short-option token (`-e`, `-dq`, `-eA=1`) ends with a string option awaiting its value. */
@@ -113,22 +129,26 @@ export function parseCommandArgs(argv: readonly string[], options: OptionDefs, l
   const { head, forced, rest } = splitArgs(argv, options, lead);
   const tokens = forced.length > 0 ? [...head, "--", ...forced] : head;
   try {
-    const { values, positionals } = parseArgs({ args: tokens, options, allowPositionals: true, strict: true });
-    return { values: values as OptionValues, positionals, rest };
+    const { values, positionals, tokens: parsed } = parseArgs({ args: tokens, options, allowPositionals: true, strict: true, tokens: true });
+    const given = parsed.flatMap((t) => (t.kind === "option" ? [t.name] : []));
+    return { values: values as OptionValues, positionals, rest, given };
   } catch (error) {
-    throw new UsageError(parseErrorMessage(error));
+    throw new UsageError(parseErrorMessage(error, options));
   }
 }
 
 /** `parseArgs` messages are long and suggest `--` in ways that do not apply here: keep the gist. */
-function parseErrorMessage(error: unknown): string {
+function parseErrorMessage(error: unknown, options: OptionDefs): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
   // parseArgs names an option as '-n, --name <value>': keep the long name.
   const flags = (/'(-[^']*)'/.exec(message)?.[1] ?? "").split(/[ ,]+/).filter((p) => p.startsWith("-"));
   const option = flags.find((p) => p.startsWith("--")) ?? flags[0];
   if (option) {
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${option}`;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const names = Object.keys(options).map((name) => `--${name}`);
+      return `unknown option ${option}${option.startsWith("--") ? didYouMean(option.split("=")[0] as string, names) : ""}`;
+    }
     if (/argument missing/.test(message)) return `option ${option} needs a value`;
     if (/ambiguous/.test(message)) return `the value of ${option} starts with "-"; write it as ${option}=VALUE`;
     if (/does not take an argument/.test(message)) return `option ${option} takes no value`;

@@ -24,8 +24,26 @@ export interface CommandSpec {
   options: OptionDefs;
   /** Positionals before the job's own argv starts; omitted when the command has none. */
   lead?: number;
+  /** The command prints the token on purpose (the emulator's banner): stdout does not mask it. */
+  printsToken?: boolean;
   run(ctx: Context, args: ParsedArgs): Promise<number>;
 }
+
+/**
+ * A command or group in a command list, loaded only when it is the one asked for: listing the
+ * commands, or running one of them, pays for that one alone.
+ */
+export interface LazySpec {
+  kind: "lazy";
+  name: string;
+  aliases?: readonly string[];
+  /** One line for the command list (the loaded spec has the same). */
+  summary: string;
+  load(): Promise<CommandSpec | GroupSpec>;
+}
+
+/** An entry of a group's command list. */
+export type EntrySpec = CommandSpec | GroupSpec | LazySpec;
 
 /** A group of commands (`uv`, `scheduled`, the top level). */
 export interface GroupSpec {
@@ -36,7 +54,7 @@ export interface GroupSpec {
   usage: string;
   description?: string;
   examples: readonly string[];
-  commands: ReadonlyArray<CommandSpec | GroupSpec>;
+  commands: ReadonlyArray<EntrySpec>;
 }
 
 /** Help of the options every command accepts. */
@@ -46,6 +64,9 @@ export const GLOBAL_HELP = `Global options:
       --namespace NAME        User or organisation (default: the token's owner)
       --json                  JSON output, one object per line
   -q, --quiet                 Print ids only
+      --format FORMAT         table, plain (tab-separated), json, quiet or auto (the default:
+                              table on a terminal, plain otherwise)
+      --no-truncate           Never cut table cells to fit the terminal
       --verbose               Show the HTTP requests on stderr (also DEBUG=hf-jobs)
   -h, --help                  Show this help`;
 
@@ -69,6 +90,6 @@ export function groupHelp(spec: GroupSpec): string {
   return `${parts.join("\n\n")}\n`;
 }
 
-function displayName(spec: CommandSpec | GroupSpec): string {
+function displayName(spec: EntrySpec): string {
   return spec.aliases?.length ? `${spec.name} (${spec.aliases.join(", ")})` : spec.name;
 }

@@ -4,7 +4,7 @@
  * signal aborted by Ctrl-C.
  * @module
  */
-import { JobsClient } from "../client.js";
+import type { JobsClient } from "../client.js";
 import { resolveToken } from "../core/config.js";
 import { redact } from "../core/redact.js";
 import { flag, type OptionValues, str } from "./args.js";
@@ -29,6 +29,10 @@ export interface GlobalOptions {
   verbose: boolean;
   quiet: boolean;
   json: boolean;
+  /** `--format`: table, plain, json, quiet or auto. */
+  format?: string;
+  /** `--no-truncate`: table cells are never cut. */
+  noTruncate: boolean;
 }
 
 /** Reads the global options out of a command's parsed values. */
@@ -40,7 +44,14 @@ export function globalOptions(values: OptionValues): GlobalOptions {
     verbose: flag(values, "verbose"),
     quiet: flag(values, "quiet"),
     json: flag(values, "json"),
+    format: str(values, "format"),
+    noTruncate: flag(values, "no-truncate"),
   };
+}
+
+/** `https://user:pass@host` shows as `https://***@host`. */
+export function hideUserinfo(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, "$1***@");
 }
 
 /** Everything a command runs with. */
@@ -56,14 +67,24 @@ export class Context {
    */
   interruptHandler: (() => void) | undefined;
   readonly #secrets = new Set<string>();
+  #forms: string[] | undefined;
+  #formsOf = 0;
   #client: JobsClient | undefined;
+  readonly #Client: typeof JobsClient;
   #token: Promise<string | undefined> | undefined;
+  #flavors: Promise<string[] | undefined> | undefined;
 
-  constructor(io: Io, options: GlobalOptions, signal: AbortSignal) {
+  /** `Client` is the SDK's `JobsClient` class (imported by the caller when a command runs). */
+  constructor(io: Io, options: GlobalOptions, signal: AbortSignal, Client: typeof JobsClient) {
+    this.#Client = Client;
     this.io = io;
     this.options = options;
     this.signal = signal;
-    this.out = new Output(io.stdout, outputMode(options, io.stdout.isTTY === true));
+    const columns = Number(io.env.COLUMNS);
+    const width = Number.isInteger(columns) && columns > 0 ? columns : (io.stdout.columns ?? 80);
+    this.#addEndpointCredentials(options.endpoint ?? io.env.HF_ENDPOINT);
+    const mode = outputMode(options, io.stdout.isTTY === true);
+    this.out = new Output(io.stdout, mode, { width, noTruncate: options.noTruncate }, (text) => this.maskKnown(text));
   }
 
   /** The output mode. */
@@ -80,7 +101,7 @@ export class Context {
   get client(): JobsClient {
     if (!this.#client) {
       const debug = this.options.verbose ? (line: string) => this.io.stderr.write(`${this.redact(line)}\n`) : undefined;
-      this.#client = new JobsClient({
+      this.#client = new this.#Client({
         token: this.options.token,
         endpoint: this.options.endpoint ?? this.io.env.HF_ENDPOINT,
         namespace: this.options.namespace,
@@ -99,6 +120,18 @@ export class Context {
     return this.#token;
   }
 
+  /**
+   * The flavor names of the service's hardware list, fetched once per invocation; undefined
+   * when the list could not be read (the caller then checks nothing).
+   */
+  flavorNames(): Promise<string[] | undefined> {
+    this.#flavors ??= this.client.hardware({ signal: this.signal }).then(
+      (list) => list.map((h) => h.name),
+      () => undefined,
+    );
+    return this.#flavors;
+  }
+
   /** What env/secrets parsing needs. */
   get envContext(): EnvContext {
     return { local: this.io.env, cwd: this.io.cwd, token: () => this.token() };
@@ -109,19 +142,51 @@ export class Context {
     for (const value of values) if (value.length >= 4) this.#secrets.add(value);
   }
 
-  /** Masks the token, the secrets and anything token-shaped (messages, debug lines). */
+  /** Masks the token, the secrets, anything token-shaped and URL credentials (messages, debug lines). */
   redact(text: string): string {
-    return redact(text, this.#secrets);
+    return hideUserinfo(redact(text, this.#variants()));
   }
 
   /**
-   * Masks only the exact token and secret values: job output is shown otherwise unchanged
-   * (a word such as `hf_transfer` in a log line is not a token).
+   * Masks only the token and secret values, raw, JSON-escaped or URL-encoded, and URL
+   * credentials: job output is shown otherwise unchanged (a word such as `hf_transfer` in a log
+   * line is not a token). Everything on stdout goes through it.
    */
   maskKnown(text: string): string {
     let out = text;
-    for (const value of this.#secrets) if (out.includes(value)) out = out.split(value).join("***");
+    for (const value of this.#variants()) if (out.includes(value)) out = out.split(value).join("***");
     return out;
+  }
+
+  /** Credentials in the endpoint URL (`http://user:pass@host`) are secrets too. */
+  #addEndpointCredentials(endpoint: string | undefined): void {
+    if (!endpoint) return;
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      return;
+    }
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    if (password) this.#secrets.add(`${user}:${password}`);
+    if (password.length >= 4) this.#secrets.add(password);
+    if (user.length >= 4) this.#secrets.add(user); // may be a token given as the user name
+  }
+
+  /** Each secret in the forms it can be printed in, longest first (a longer one may contain a shorter). */
+  #variants(): string[] {
+    // Computed again only when a secret was added (every log line goes through here).
+    if (this.#forms && this.#formsOf === this.#secrets.size) return this.#forms;
+    const forms = new Set<string>();
+    for (const value of this.#secrets) {
+      forms.add(value);
+      forms.add(JSON.stringify(value).slice(1, -1));
+      forms.add(encodeURIComponent(value));
+    }
+    this.#forms = [...forms].sort((a, b) => b.length - a.length);
+    this.#formsOf = this.#secrets.size;
+    return this.#forms;
   }
 
   /** A progress line on stderr (only on a terminal, and never with -q). */

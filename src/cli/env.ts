@@ -13,6 +13,8 @@ import { UsageError } from "./exit.js";
 export interface Assignment {
   key: string;
   value: string | undefined;
+  /** Line number, for an assignment read from a file. */
+  line?: number;
 }
 
 const KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -41,12 +43,13 @@ export function parseDotenv(text: string, origin: string): Assignment[] {
     const body = line.replace(/^export\s+/, "");
     const eq = body.indexOf("=");
     if (eq === -1) {
-      if (!KEY_RE.test(body)) throw new UsageError(`${origin}:${lineNo}: expected KEY=VALUE, got "${clip(body)}"`);
-      out.push({ key: body, value: undefined });
+      // Never echo the line: a malformed line of a secrets file may be a bare value.
+      if (!KEY_RE.test(body)) throw new UsageError(`${origin}:${lineNo}: expected KEY=VALUE or KEY (the line is not shown)`);
+      out.push({ key: body, value: undefined, line: lineNo });
       continue;
     }
     const key = body.slice(0, eq).trim();
-    if (!KEY_RE.test(key)) throw new UsageError(`${origin}:${lineNo}: invalid variable name "${clip(key)}"`);
+    if (!KEY_RE.test(key)) throw new UsageError(`${origin}:${lineNo}: invalid variable name before "=" (letters, digits, _ . -; the line is not shown)`);
     let raw = body.slice(eq + 1).trimStart();
     const quote = raw[0];
     if (quote === '"' || quote === "'") {
@@ -61,10 +64,10 @@ export function parseDotenv(text: string, origin: string): Assignment[] {
       const inner = raw.slice(1, closing);
       const after = raw.slice(closing + 1).trim();
       if (after !== "" && !after.startsWith("#")) throw new UsageError(`${origin}:${lineNo}: unexpected text after the closing quote`);
-      out.push({ key, value: quote === '"' ? unescapeDouble(inner) : inner });
+      out.push({ key, value: quote === '"' ? unescapeDouble(inner) : inner, line: lineNo });
     } else {
       const comment = raw.search(/\s#/);
-      out.push({ key, value: (comment === -1 ? raw : raw.slice(0, comment)).trim() });
+      out.push({ key, value: (comment === -1 ? raw : raw.slice(0, comment)).trim(), line: lineNo });
     }
   }
   return out;
@@ -85,11 +88,6 @@ function findClosingQuote(text: string, quote: string): number {
 function unescapeDouble(text: string): string {
   const map: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\", $: "$" };
   return text.replace(/\\(.)/gs, (whole, c: string) => map[c] ?? whole);
-}
-
-// Never echo a whole line from a secrets file: it may hold a value.
-function clip(text: string): string {
-  return text.length > 20 ? `${text.slice(0, 20)}...` : text;
 }
 
 /** Where the env and secrets of a job come from. */
@@ -128,7 +126,7 @@ export async function buildEnvAndSecrets(
         const code = (error as NodeJS.ErrnoException).code;
         throw new UsageError(`${flagName} ${file}: cannot read the file${code ? ` (${code})` : ""}`);
       }
-      for (const a of parseDotenv(text, file)) out.push([a, `${flagName} ${file}`]);
+      for (const a of parseDotenv(text, file)) out.push([a, `${flagName} ${file}:${a.line}`]);
     }
     return out;
   };
@@ -155,7 +153,8 @@ export async function buildEnvAndSecrets(
       if (!token) throw new UsageError(`${from} HF_TOKEN: no token found (pass --token, set HF_TOKEN or log in)`);
       secrets[key] = token;
     } else {
-      secrets[key] = localValue(ctx.local, key, from);
+      // A bare word in a secrets file may be a value pasted alone: name its line, not the word.
+      secrets[key] = localValue(ctx.local, key, from, from.startsWith("--secrets-file"));
     }
   }
   for (const key of Object.keys(secrets)) {
@@ -164,8 +163,9 @@ export async function buildEnvAndSecrets(
   return { env, secrets };
 }
 
-function localValue(local: EnvContext["local"], key: string, from: string): string {
+function localValue(local: EnvContext["local"], key: string, from: string, hideKey = false): string {
   const value = local[key];
+  if (value === undefined && hideKey) throw new UsageError(`${from}: a bare name that is not set in the local environment (use KEY=VALUE; the line is not shown)`);
   if (value === undefined) throw new UsageError(`${from} ${key}: ${key} is not set in the local environment (use ${key}=VALUE)`);
   return value;
 }

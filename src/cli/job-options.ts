@@ -20,6 +20,7 @@ export const JOB_OPTIONS = {
   label: { type: "string", short: "l", multiple: true },
   volume: { type: "string", short: "v", multiple: true },
   expose: { type: "string", multiple: true },
+  "resource-group-id": { type: "string" },
 } as const satisfies OptionDefs;
 
 /** `run` and `uv run` only (not scheduled). */
@@ -47,7 +48,8 @@ export const JOB_OPTIONS_HELP = `Job options:
   -l, --label KEY=VALUE|KEY   Label; repeatable
   -v, --volume hf://[TYPE/]OWNER/NAME[@REV][/PATH]:/MOUNT[:ro|:rw]
                               Mount a model (default), dataset, space or bucket; repeatable
-      --expose PORT[,PORT]    Expose ports at https://<job id>--<port>.hf.jobs`;
+      --expose PORT[,PORT]    Expose ports at https://<job id>--<port>.hf.jobs
+      --resource-group-id ID  Organisation resource group to create the job in (access, billing)`;
 
 /** The spec fields the job options produce. */
 export interface JobOptionFields {
@@ -59,6 +61,7 @@ export interface JobOptionFields {
   labels?: Record<string, string>;
   volumes?: Volume[];
   expose?: number[];
+  resourceGroupId?: string;
 }
 
 /** Converts the job options; bad values are usage errors (the SDK validates the rest). */
@@ -80,6 +83,8 @@ export async function jobOptionFields(values: OptionValues, envCtx: EnvContext):
   if (volumes.length > 0) out.volumes = volumes;
   const expose = parsePorts(csv(values, "expose"));
   if (expose.length > 0) out.expose = expose;
+  const resourceGroupId = str(values, "resource-group-id");
+  if (resourceGroupId !== undefined) out.resourceGroupId = resourceGroupId;
   return out;
 }
 

@@ -12,12 +12,11 @@ import { EXIT } from "./exit.js";
 async function main(): Promise<void> {
   const controller = new AbortController();
   let ctx: Context | undefined;
-  let interrupts = 0;
   process.on("SIGINT", () => {
-    interrupts += 1;
+    // A command that took Ctrl-C over decides each time (a foreground run asks, again after a resume).
     const handler = ctx?.interruptHandler;
-    if (handler && interrupts < 3) return handler();
-    if (!controller.signal.aborted && interrupts < 2) return controller.abort();
+    if (handler) return handler();
+    if (!controller.signal.aborted) return controller.abort();
     // Insisting: leave now (the jobs themselves are not touched).
     process.exit(EXIT.INTERRUPTED);
   });

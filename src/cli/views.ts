@@ -4,7 +4,7 @@
  */
 import type { Hardware, Job, JobImage, RunSpec } from "../types.js";
 import { BOOTSTRAP_ARGV0 } from "../uv/bootstrap.js";
-import { type Column, type OutputMode, shellJoin, usd, when } from "./output.js";
+import { type Column, duration, type OutputMode, shellJoin, usd, when } from "./output.js";
 
 /** `python:3.12`, or `hf.co/spaces/owner/name` for a Space. */
 export function imageText(image: JobImage): string {
@@ -30,23 +30,39 @@ export function printableSpec(spec: RunSpec): PrintableSpec {
   return { ...rest, secretNames: Object.keys(secrets ?? {}) };
 }
 
+/**
+ * A job as the CLI prints it in JSON: the SDK's job with the image as one string (a Docker
+ * reference, or `hf.co/spaces/OWNER/NAME`) and `args` for the extra arguments, the shape of a
+ * scheduled job's `job` field, so that `jq` filters work on both.
+ */
+export function jobJson(job: Job): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(job)) {
+    if (key === "image") out.image = imageText(job.image);
+    else if (key === "arguments") out.args = value;
+    else out[key] = value;
+  }
+  return out;
+}
+
 /** Columns of `ps`. */
 export function jobColumns(mode: OutputMode): Column<Job>[] {
   return [
-    { header: "JOB ID", get: (j) => j.id },
+    { header: "JOB ID", get: (j) => j.id, keep: true },
     { header: "NAME", get: (j) => j.name ?? "", max: 28 },
     { header: "IMAGE", get: (j) => imageText(j.image), max: 30 },
     { header: "COMMAND", get: (j) => commandText([...j.command, ...j.arguments]), max: 36 },
     { header: "FLAVOR", get: (j) => j.flavor },
     { header: "CREATED", get: (j) => when(j.createdAt, mode) },
     { header: "STATUS", get: (j) => j.status.stage },
+    { header: "RUNTIME", get: (j) => (mode === "table" ? duration(j.durations.runningSecs) : String(j.durations.runningSecs ?? "")) },
   ];
 }
 
 /** Columns of `wait` and `cancel` results. */
 export function outcomeColumns(): Column<Job>[] {
   return [
-    { header: "JOB ID", get: (j) => j.id },
+    { header: "JOB ID", get: (j) => j.id, keep: true },
     { header: "STATUS", get: (j) => j.status.stage },
     { header: "MESSAGE", get: (j) => j.status.message ?? "" },
   ];
@@ -55,7 +71,7 @@ export function outcomeColumns(): Column<Job>[] {
 /** Columns of `hardware`. */
 export function hardwareColumns(): Column<Hardware>[] {
   return [
-    { header: "NAME", get: (h) => h.name },
+    { header: "NAME", get: (h) => h.name, keep: true },
     { header: "PRETTY NAME", get: (h) => h.prettyName },
     { header: "CPU", get: (h) => h.cpu ?? "" },
     { header: "RAM", get: (h) => h.ram ?? "" },

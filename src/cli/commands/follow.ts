@@ -11,18 +11,21 @@ import type { Job } from "../../types.js";
 import type { Context } from "../context.js";
 import { EXIT, exitCodeForJob } from "../exit.js";
 import type { TextSink } from "../output.js";
+import { jobJson } from "../views.js";
 
 /** What a person may answer when Ctrl-C interrupts a foreground run. */
 export type InterruptChoice = "cancel" | "detach" | "continue";
 
 /**
  * Asks on `output` whether to cancel the job, detach, or keep following; reads one line from
- * `input`. A second Ctrl-C or the end of input means detach: the safe choice, the job survives.
+ * `input`. A second Ctrl-C (on the prompt, or `signal` aborted) or the end of input means
+ * detach: the safe choice, the job survives.
  */
 export function askInterrupt(
   input: NodeJS.ReadableStream,
   output: TextSink & NodeJS.WritableStream,
   jobId: string,
+  signal?: AbortSignal,
 ): Promise<InterruptChoice> {
   return new Promise((resolve) => {
     const rl = createInterface({ input, output, terminal: (output as TextSink).isTTY === true });
@@ -35,6 +38,7 @@ export function askInterrupt(
     };
     rl.on("SIGINT", () => done("detach"));
     rl.on("close", () => done("detach"));
+    signal?.addEventListener("abort", () => done("detach"), { once: true });
     rl.question(`\nJob ${jobId} is still running. [c]ancel it, [d]etach (it keeps running) or [r]esume? `, (answer) => {
       const a = answer.trim().toLowerCase();
       done(a.startsWith("c") ? "cancel" : a.startsWith("d") ? "detach" : "continue");
@@ -74,7 +78,7 @@ export async function launch(ctx: Context, create: () => Promise<Job>, detach: b
 }
 
 function printDetached(ctx: Context, job: Job): void {
-  if (ctx.mode === "json") ctx.out.json(job);
+  if (ctx.mode === "json") ctx.out.json(jobJson(job));
   else ctx.out.line(job.id);
   if (ctx.mode === "table") ctx.info(`View at ${job.url}; follow with: hf-jobs logs -f ${job.id}`);
 }
@@ -93,18 +97,21 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
   const stop = new AbortController();
   let detached = false;
   let asking: Promise<void> | undefined;
+  let prompt: AbortController | undefined;
   // Getting hardware can take minutes: say so on a terminal until the first line arrives.
   const progress = ctx.progress();
   // Take Ctrl-C over before the first await, so that none is lost on the way in.
   ctx.interruptHandler = () => {
-    if (asking) return; // the prompt handles a second Ctrl-C itself
+    // Ctrl-C again while the question is on screen: detach, the safe answer.
+    if (asking) return prompt?.abort();
     progress.stop();
     if (!ctx.interactive) {
       detached = true;
       stop.abort();
       return;
     }
-    asking = askInterrupt(ctx.io.stdin, ctx.io.stderr as TextSink & NodeJS.WritableStream, job.id).then(async (choice) => {
+    prompt = new AbortController();
+    asking = askInterrupt(ctx.io.stdin, ctx.io.stderr as TextSink & NodeJS.WritableStream, job.id, prompt.signal).then(async (choice) => {
       if (choice === "detach") {
         detached = true;
         stop.abort();
@@ -113,6 +120,7 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
         await ctx.client.cancel(ref).catch((error: unknown) => ctx.warn(`Could not cancel: ${error instanceof Error ? error.message : String(error)}`));
       }
       asking = undefined;
+      prompt = undefined;
     });
   };
 
@@ -122,7 +130,7 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
   try {
     await ctx.token(); // known to the masking of log lines, should the job print it
     if (ctx.mode === "quiet") ctx.out.line(job.id);
-    ctx.info(`Job ${job.id} started: ${job.url}`);
+    ctx.info(`Job ${job.id} ${job.status.stage === "SCHEDULING" ? "submitted" : "started"}: ${job.url}`);
     if (!detached) {
       progress.update(`Job ${job.id} is starting`);
       const stream = ctx.client.logs(ref, { follow: true, signal: stop.signal });
@@ -130,11 +138,15 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
         progress.stop();
         // While the question is on screen, hold the log back (it would scroll the prompt away).
         if (asking) await asking;
+        // Detached: not one more line (the loop's exit closes the stream).
+        if (detached) break;
         if (ctx.mode === "json") ctx.out.json({ timestamp: line.timestamp?.toISOString() ?? null, text: ctx.maskKnown(line.text) });
         else if (ctx.mode !== "quiet") ctx.out.line(ctx.maskKnown(line.text));
       }
-      final = stream.job;
-      if (!final || !isTerminal(final)) final = await ctx.client.wait(ref, { signal: stop.signal });
+      if (!detached) {
+        final = stream.job;
+        if (!final || !isTerminal(final)) final = await ctx.client.wait(ref, { signal: stop.signal });
+      }
     }
   } catch (error) {
     if (!(detached && isAbortError(error))) throw error;
@@ -142,13 +154,18 @@ export async function follow(ctx: Context, job: Job): Promise<number> {
     progress.stop();
     ctx.interruptHandler = undefined;
   }
-  if (detached || !final) return detachFrom(ctx, job, ctx.mode === "quiet");
+  if (detached || !final) {
+    // The job may have ended while the question was on screen: then say how, not "keeps running".
+    const now = await ctx.client.inspect(ref).catch(() => undefined);
+    if (now && isTerminal(now)) return report(ctx, now);
+    return detachFrom(ctx, job, ctx.mode === "quiet");
+  }
   return report(ctx, final);
 }
 
 /** Prints a finished job's outcome and returns its exit code. */
 export function report(ctx: Context, job: Job): number {
-  if (ctx.mode === "json") ctx.out.json(job);
+  if (ctx.mode === "json") ctx.out.json(jobJson(job));
   const code = exitCodeForJob(job);
   if (code !== EXIT.OK) ctx.warn(`Job ${job.id} ended ${job.status.stage}${job.status.message ? `: ${job.status.message}` : ""}`);
   return code;

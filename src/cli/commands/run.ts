@@ -9,6 +9,7 @@ import type { CommandSpec } from "../command.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../exit.js";
 import { JOB_OPTIONS, JOB_OPTIONS_HELP, jobOptionFields, RUN_ONLY_OPTIONS, UV_OPTIONS } from "../job-options.js";
+import { checkFlavors } from "../checks.js";
 import { launch } from "./follow.js";
 
 const OUTCOME_HELP = `Without -d the logs are streamed and the exit code is the job's outcome: 0 COMPLETED,
@@ -17,8 +18,9 @@ cancel the job or detach; without a terminal it detaches, prints the job id and 
 -q prints the job id instead of the logs; --json prints each log line as a JSON object, then the
 final job.
 
-Options of hf-jobs go BEFORE the image; everything after the image belongs to the job, unchanged
-(-c, -q, --json, ... included). A "--" right before or after the image is a separator.`;
+Options of hf-jobs are read anywhere before "--", after the image too (as hf jobs does); other
+words after the image are the job's command, in order, unknown options included (python -c ...).
+Everything after "--" goes to the job verbatim: hf-jobs run IMAGE -- CMD --flavor x.`;
 
 const RUN_FLAGS_HELP = `Run options:
   -d, --detach                Start the job, print its id and return at once
@@ -84,6 +86,7 @@ export const runCommand: CommandSpec = {
   lead: 1,
   async run(ctx, parsed) {
     const spec = await runSpecFrom(ctx, parsed);
+    await checkFlavors(ctx, [spec.flavor]);
     return launch(ctx, () => ctx.client.run(spec), flag(parsed.values, "detach"));
   },
 };
@@ -110,6 +113,7 @@ ${JOB_OPTIONS_HELP}`,
   lead: 1,
   async run(ctx, parsed) {
     const spec = await uvRunSpecFrom(ctx, parsed);
+    await checkFlavors(ctx, [spec.flavor]);
     return launch(ctx, () => ctx.client.run(spec), flag(parsed.values, "detach"));
   },
 };

@@ -10,25 +10,30 @@ import type { Context } from "../context.js";
 import { EXIT, UsageError } from "../exit.js";
 import { JOB_OPTIONS, JOB_OPTIONS_HELP, UV_OPTIONS } from "../job-options.js";
 import { type Column, type OutputMode, when } from "../output.js";
-import { commandText } from "../views.js";
-import { refs } from "./jobs.js";
+import { commandText, jobJson } from "../views.js";
+import { checkFlavors } from "../checks.js";
+import { LABEL_OPTIONS, LABELS_HELP, newLabels, printLabels, refs } from "./jobs.js";
 import { runSpecFrom, uvRunSpecFrom } from "./run.js";
 
 const SCHEDULE_OPTIONS = {
   suspend: { type: "boolean" },
+  "no-suspend": { type: "boolean" },
   concurrency: { type: "boolean" },
+  "no-concurrency": { type: "boolean" },
 } as const;
 
 const SCHEDULE_HELP = `Schedule options:
       --suspend               Create it paused (no runs until hf-jobs scheduled resume)
+      --no-suspend            Create it active (the default)
       --concurrency           Let a run start while the previous one is still going
+      --no-concurrency        One run at a time (the default)
 
 SCHEDULE is @hourly, @daily, @weekly, @monthly, @yearly, @annually, or 5 cron fields
 (minute hour day-of-month month day-of-week), quoted as one argument: "0 9 * * 1".`;
 
 function scheduledColumns(mode: OutputMode): Column<ScheduledJob>[] {
   return [
-    { header: "ID", get: (s) => s.id },
+    { header: "ID", get: (s) => s.id, keep: true },
     { header: "NAME", get: (s) => s.name ?? "", max: 28 },
     { header: "SCHEDULE", get: (s) => s.schedule ?? "" },
     { header: "IMAGE", get: (s) => s.job?.image ?? "", max: 30 },
@@ -42,13 +47,24 @@ function scheduledColumns(mode: OutputMode): Column<ScheduledJob>[] {
 async function create(ctx: Context, parsed: ParsedArgs, job: RunSpec): Promise<number> {
   const schedule = parsed.positionals[0] as string;
   const { ssh: _ssh, ...spec } = job;
+  await checkFlavors(ctx, [spec.flavor]);
   const created = await ctx.client.scheduled.create(
-    { schedule, job: spec, suspend: flag(parsed.values, "suspend"), concurrency: flag(parsed.values, "concurrency") },
+    { schedule, job: spec, suspend: pair(parsed, "suspend"), concurrency: pair(parsed, "concurrency") },
     { signal: ctx.signal },
   );
   if (ctx.mode === "json") ctx.out.json(created);
   else ctx.out.line(created.id);
   return EXIT.OK;
+}
+
+/** `--X` / `--no-X`: the last one given wins (false when neither is). */
+function pair(parsed: ParsedArgs, name: "suspend" | "concurrency"): boolean {
+  let value = false;
+  for (const token of parsed.given) {
+    if (token === name) value = true;
+    else if (token === `no-${name}`) value = false;
+  }
+  return value;
 }
 
 /** `scheduled run SCHEDULE IMAGE ...`: the positionals are shifted so that `runSpecFrom` sees the image first. */
@@ -97,7 +113,7 @@ ${JOB_OPTIONS_HELP}`,
 const scheduledPs: CommandSpec = {
   kind: "command",
   name: "ps",
-  aliases: ["ls"],
+  aliases: ["ls", "list"],
   summary: "List scheduled jobs (suspended ones with -a)",
   usage: "hf-jobs scheduled ps [OPTIONS]",
   optionsHelp: `Options:
@@ -151,19 +167,39 @@ function action(name: "delete" | "suspend" | "resume", summary: string): Command
   };
 }
 
+const scheduledLabels: CommandSpec = {
+  kind: "command",
+  name: "labels",
+  summary: "Show or change the labels of a scheduled job's runs",
+  usage: "hf-jobs scheduled labels [OPTIONS] ID",
+  description: "Without options, prints the labels (KEY=VALUE lines). Otherwise sets them, as hf-jobs labels does, and prints the result.",
+  optionsHelp: LABELS_HELP,
+  examples: ["hf-jobs scheduled labels $SID -l team=ml", "hf-jobs scheduled labels $SID --name nightly"],
+  options: LABEL_OPTIONS,
+  async run(ctx, { values, positionals }) {
+    const [ref, extra] = refs(positionals, "ID");
+    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (one scheduled job at a time)`);
+    let s = await ctx.client.scheduled.inspect(ref as string, { signal: ctx.signal });
+    const labels = newLabels(values, s.job.labels);
+    if (labels) s = await ctx.client.scheduled.setLabels(ref as string, labels, { signal: ctx.signal });
+    printLabels(ctx, s.id, s.job.labels);
+    return EXIT.OK;
+  },
+};
+
 const scheduledTrigger: CommandSpec = {
   kind: "command",
   name: "trigger",
   summary: "Start a run of a scheduled job now; prints the new job's id",
   usage: "hf-jobs scheduled trigger [OPTIONS] ID",
   description: "Fails (exit 8) when a run is still going and the scheduled job's concurrency is off.",
-  examples: ["hf-jobs wait $(hf-jobs scheduled trigger $SID)"],
+  examples: ['hf-jobs scheduled trigger "$SID"', 'ID=$(hf-jobs scheduled trigger "$SID") && hf-jobs wait "$ID"'],
   options: {},
   async run(ctx, { positionals }) {
     const [ref, extra] = refs(positionals, "ID");
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (one scheduled job at a time)`);
     const job = await ctx.client.scheduled.trigger(ref as string, { signal: ctx.signal });
-    if (ctx.mode === "json") ctx.out.json(job);
+    if (ctx.mode === "json") ctx.out.json(jobJson(job));
     else ctx.out.line(job.id);
     return EXIT.OK;
   },
@@ -192,5 +228,6 @@ export const scheduledGroup: GroupSpec = {
     action("suspend", "Pause scheduled jobs"),
     action("resume", "Resume suspended scheduled jobs"),
     scheduledTrigger,
+    scheduledLabels,
   ],
 };

@@ -5,13 +5,14 @@
  * @module
  */
 import { JobFailedError } from "../../core/errors.js";
+import { lastJsonLine } from "../../fan-out/collect.js";
 import { fanOut } from "../../fan-out/run.js";
 import { SweepStoppedError } from "../../fan-out/errors.js";
 import { formatSummary } from "../../fan-out/format.js";
 import { grid } from "../../fan-out/params.js";
 import type { FanOutEvent, FanOutItemResult, FanOutResult } from "../../fan-out/types.js";
 import { isTerminal } from "../../jobs/parse.js";
-import type { RunSpec } from "../../types.js";
+import type { Job, RunSpec } from "../../types.js";
 import { csv, flag, int, list, type ParsedArgs, str } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import type { Context } from "../context.js";
@@ -19,6 +20,8 @@ import { EXIT, exitCodeForError, exitCodeForStage, UsageError } from "../exit.js
 import { JOB_OPTIONS, JOB_OPTIONS_HELP } from "../job-options.js";
 import { usd } from "../output.js";
 import { printableSpec } from "../views.js";
+import { checkFlavors } from "../checks.js";
+import { didYouMean } from "../suggest.js";
 import { runSpecFrom } from "./run.js";
 
 type Params = Record<string, string>;
@@ -70,6 +73,8 @@ export function sweepExitCode(result: FanOutResult<Params>): number {
   if (result.summary.stoppedBy === "aborted") return EXIT.INTERRUPTED;
   for (const r of result.results) {
     if (r.ok) continue;
+    // Never launched (--max-cost reached, --fail-fast): the sweep did not do its work.
+    if (r.outcome === "not-started") return EXIT.JOB_ERROR;
     const lostTrack = r.error instanceof SweepStoppedError && r.error.reason === "poll-failed";
     if (lostTrack || (r.job && !isTerminal(r.job))) return lostTrackCode(r.error);
     if (r.stage) return exitCodeForStage(r.stage, r.job?.status.message);
@@ -125,6 +130,7 @@ function resultJson(r: FanOutItemResult<Params>, clean: (text: string) => string
     attempts: r.attempts,
     runningSecs: r.runningSecs,
     costUsd: r.costUsd ?? null,
+    value: r.value ?? null,
     error: r.error ? clean(r.error.message) : null,
   };
 }
@@ -181,10 +187,13 @@ function printSweep(ctx: Context, result: FanOutResult<Params>): void {
     for (const r of result.results) if (r.job) ctx.out.line(r.job.id);
   } else if (ctx.mode === "table") {
     ctx.out.line(formatSummary(maskedResult(result, clean)));
+    for (const r of result.results) if (r.value !== undefined) ctx.out.line(`#${r.index} ${paramsText(r.params)}: ${JSON.stringify(r.value)}`);
   } else {
-    ctx.out.line(["INDEX", "PARAMS", "OUTCOME", "STAGE", "JOB ID", "ATTEMPTS", "RUNNING SECS", "COST USD", "ERROR"].join("\t"));
+    ctx.out.line(["INDEX", "PARAMS", "OUTCOME", "STAGE", "JOB ID", "ATTEMPTS", "RUNNING SECS", "COST USD", "VALUE", "ERROR"].join("\t"));
     for (const r of result.results) {
-      const row = [r.index, paramsText(r.params), r.outcome, r.stage ?? "", r.job?.id ?? "", r.attempts, r.runningSecs, r.costUsd ?? "", r.error ? clean(r.error.message) : ""];
+      const cost = r.costUsd === undefined ? "" : r.costUsd.toFixed(4);
+      const value = r.value === undefined ? "" : JSON.stringify(r.value);
+      const row = [r.index, paramsText(r.params), r.outcome, r.stage ?? "", r.job?.id ?? "", r.attempts, r.runningSecs, cost, value, r.error ? clean(r.error.message) : ""];
       ctx.out.line(row.map(plainCell).join("\t"));
     }
   }
@@ -193,6 +202,13 @@ function printSweep(ctx: Context, result: FanOutResult<Params>): void {
 
 function plainCell(value: string | number): string {
   return String(value).replace(/[\t\r\n]+/g, " ");
+}
+
+/** `--collect last-json`: the last JSON line each completed job printed becomes its `value`. */
+function collectWith(ctx: Context, how: string | undefined): ((job: Job, context: { signal?: AbortSignal }) => Promise<unknown>) | undefined {
+  if (how === undefined) return undefined;
+  if (how !== "last-json") throw new UsageError(`--collect expects last-json, got "${how}"${didYouMean(how, ["last-json"])}`);
+  return lastJsonLine(ctx.client);
 }
 
 async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
@@ -204,6 +220,8 @@ async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
   // --flavor is an axis here, not a single value: keep it out of the base spec.
   const base = await runSpecFrom(ctx, { ...parsed, values: { ...parsed.values, flavor: undefined } });
   const params = grid(axes) as Params[];
+  // Every flavor before the first job: a typo in one must not leave the others half-launched.
+  await checkFlavors(ctx, [base.flavor, ...flavors]);
   const progress = ctx.progress();
   // By index: a skipped item also gets its "finished" event, a retried one a second "launched".
   const finished = new Set<number>();
@@ -218,7 +236,10 @@ async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
       inFlight.delete(event.index);
       finished.add(event.index);
       if (!event.result.ok) failed += 1;
-      progress.log(`#${event.index} ${paramsText(event.params)}: ${event.result.outcome}${event.result.job ? ` (${event.result.job.id})` : ""}`);
+      const line = `#${event.index} ${paramsText(event.params)}: ${event.result.outcome}${event.result.job ? ` (${event.result.job.id})` : ""}`;
+      // On a terminal above the status line; elsewhere (CI) one plain line per item as it ends.
+      if (progress.enabled) progress.log(line);
+      else if (ctx.mode === "plain" || ctx.mode === "table") ctx.info(line);
     }
     show();
   };
@@ -237,6 +258,7 @@ async function runSweep(ctx: Context, parsed: ParsedArgs): Promise<number> {
       maxCostUsd,
       signal: ctx.signal,
       onProgress,
+      collect: collectWith(ctx, str(parsed.values, "collect")),
     });
   } finally {
     progress.stop();
@@ -256,7 +278,8 @@ export const sweepCommand: CommandSpec = {
 job as an environment variable of its name, and replaces {NAME} in the command, in -e values and
 in --name. Each job also gets JOB_INDEX and JOB_COUNT, and the labels hf-jobs-sweep (the sweep id)
 and hf-jobs-index. Exits 0 when every job COMPLETED, else with the code of the first that did not
-(see docs/cli.md); 2 when --max-cost refuses the sweep (nothing launched). Ctrl-C cancels the jobs
+(see docs/cli.md), 1 when some items were never launched (--max-cost reached, --fail-fast);
+2 when --max-cost refuses the sweep (nothing launched). Ctrl-C cancels the jobs
 in flight and exits 130. Secret values are never printed, --dry-run --json included.`,
   optionsHelp: `Sweep options:
       --param NAME=V1,V2,...  A parameter axis; repeatable
@@ -268,6 +291,8 @@ in flight and exits 130. Secret values are never printed, --dry-run --json inclu
       --dry-run               Print the planned jobs, their timeouts and worst-case cost; launch nothing
       --sweep-id ID           Sweep id (default generated); with --resume, skip items already completed
       --resume                Continue the sweep --sweep-id: skip completed items
+      --collect last-json     Keep the last JSON line each completed job printed (its result):
+                              the VALUE column, "value" with --json
 
 ${JOB_OPTIONS_HELP.replace(/\n\s+--flavor[^\n]*/, "")}`,
   examples: [
@@ -285,6 +310,7 @@ ${JOB_OPTIONS_HELP.replace(/\n\s+--flavor[^\n]*/, "")}`,
     "dry-run": { type: "boolean" },
     "sweep-id": { type: "string" },
     resume: { type: "boolean" },
+    collect: { type: "string" },
   },
   lead: 1,
   run: runSweep,

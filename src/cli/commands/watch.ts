@@ -3,6 +3,7 @@
  * @module
  */
 import { WaitTimeoutError } from "../../core/errors.js";
+import type { LogsOptions } from "../../streams/logs.js";
 import type { MetricSample } from "../../streams/metrics.js";
 import { isTerminal } from "../../jobs/parse.js";
 import { parseTimeout } from "../../jobs/spec.js";
@@ -11,7 +12,7 @@ import { flag, int, str } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import { EXIT, exitCodeForError, exitCodeForJob, UsageError } from "../exit.js";
 import { bytes, type Column, renderTable } from "../output.js";
-import { outcomeColumns } from "../views.js";
+import { jobJson, outcomeColumns } from "../views.js";
 import { refs } from "./jobs.js";
 
 /** `hf-jobs logs`: prints or follows the logs of a job. */
@@ -37,7 +38,20 @@ export const logsCommand: CommandSpec = {
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (one job at a time)`);
     const tail = int(values, "tail");
     const stamps = flag(values, "timestamps");
-    const stream = ctx.client.logs(ref as string, { follow: flag(values, "follow"), tail, signal: ctx.signal });
+    await ctx.token(); // known to the masking, should the job have printed it
+    let follow = flag(values, "follow");
+    const options: LogsOptions = { tail, signal: ctx.signal };
+    if (!follow) {
+      // A snapshot waits for a quiet spell before it ends; the log of a finished job is complete,
+      // so read it as a follow, which ends as soon as the stream does.
+      const job = await ctx.client.inspect(ref as string, { signal: ctx.signal });
+      if (isTerminal(job)) {
+        follow = true;
+        options.drainMs = 200;
+        options.statusCheckMs = 200;
+      }
+    }
+    const stream = ctx.client.logs(ref as string, { ...options, follow });
     for await (const line of stream) {
       const text = ctx.maskKnown(line.text);
       const at = line.timestamp?.toISOString();
@@ -58,7 +72,7 @@ export const waitCommand: CommandSpec = {
     "Exits 0 when every job ended COMPLETED; otherwise with the code of the first job (in the order given) that did not: 1 ERROR, 3 CANCELED, 4 timeout, 5 DELETED; 7 when --timeout ran out first (the jobs keep running).",
   optionsHelp: `Options:
       --timeout DURATION      Give up after this long: seconds, or 90s, 30m, 1.5h`,
-  examples: ["hf-jobs wait $ID && echo done", "hf-jobs wait --timeout 2h $(hf-jobs ps -q -l sweep=lr)"],
+  examples: ["hf-jobs wait $ID && echo done", "hf-jobs ps -q -l sweep=lr | xargs -r hf-jobs wait --timeout 2h"],
   options: { timeout: { type: "string" } },
   async run(ctx, { values, positionals }) {
     const ids = refs(positionals);
@@ -110,7 +124,7 @@ export const waitCommand: CommandSpec = {
       }
       if (code === EXIT.OK) code = exitCodeForError(error);
     }
-    ctx.out.rows(finished, outcomeColumns(), { id: (j) => j.id, json: (j) => j });
+    ctx.out.rows(finished, outcomeColumns(), { id: (j) => j.id, json: jobJson });
     return code;
   },
 };
@@ -155,6 +169,10 @@ export const statsCommand: CommandSpec = {
       positionals.length > 0
         ? positionals
         : (await ctx.client.list({ stage: "RUNNING", signal: ctx.signal }).toArray()).map((j) => `${j.namespace}/${j.id}`);
+    if (ids.length === 0) {
+      if (ctx.mode !== "json" && ctx.mode !== "quiet") ctx.info("No running jobs. Give job ids to watch others.");
+      return EXIT.OK;
+    }
     const once = flag(values, "no-stream");
     const columns = statsColumns();
     const print = (rows: StatsRow[], header: boolean) => {
@@ -164,9 +182,17 @@ export const statsCommand: CommandSpec = {
         if (header) ctx.out.line(columns.map((c) => c.header).join("\t"));
         for (const r of rows) ctx.out.line(columns.map((c) => c.get(r)).join("\t"));
       } else {
-        const lines = renderTable(rows, columns);
+        const lines = renderTable(rows, columns, ctx.out.layout);
         for (const line of header ? lines : lines.slice(1)) ctx.out.line(line);
       }
+    };
+    // On a terminal the table is redrawn in place: one row per job, its latest sample.
+    const latest = new Map<string, StatsRow>();
+    let drawn = 0;
+    const redraw = () => {
+      const lines = renderTable([...latest.values()], columns, ctx.out.layout);
+      ctx.out.raw(`${drawn > 0 ? `\x1b[${drawn}A\x1b[J` : ""}${lines.join("\n")}\n`);
+      drawn = lines.length;
     };
     const sampleOf = (ref: string, sample: MetricSample): StatsRow => ({ jobId: ref.split("/").pop() ?? ref, ...sample });
     if (once) {
@@ -187,7 +213,13 @@ export const statsCommand: CommandSpec = {
     await Promise.all(
       ids.map(async (ref) => {
         for await (const sample of ctx.client.metrics(ref, { signal: ctx.signal, statusCheckMs: 2000 })) {
-          print([sampleOf(ref, sample)], header);
+          const row = sampleOf(ref, sample);
+          if (ctx.mode === "table") {
+            latest.set(row.jobId, row);
+            redraw();
+            continue;
+          }
+          print([row], header);
           header = false;
         }
       }),
