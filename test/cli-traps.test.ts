@@ -241,7 +241,7 @@ describe("labels and JSON shapes", () => {
     const sid = (await hf(["scheduled", "run", "--suspend", "-l", "a=1", "@daily", "alpine", "true"])).stdout.trim();
     const r = await hf(["scheduled", "labels", sid, "-l", "z=9"]);
     expect(r.code, r.stderr).toBe(0);
-    expect((await client.scheduled.inspect(sid)).job.labels).toEqual({ z: "9" });
+    expect((await client.scheduled.inspect(sid)).job?.labels).toEqual({ z: "9" });
     await hf(["scheduled", "delete", sid]);
   });
 

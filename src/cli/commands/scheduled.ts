@@ -180,9 +180,9 @@ const scheduledLabels: CommandSpec = {
     const [ref, extra] = refs(positionals, "ID");
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (one scheduled job at a time)`);
     let s = await ctx.client.scheduled.inspect(ref as string, { signal: ctx.signal });
-    const labels = newLabels(values, s.job.labels);
+    const labels = newLabels(values, s.job?.labels ?? {});
     if (labels) s = await ctx.client.scheduled.setLabels(ref as string, labels, { signal: ctx.signal });
-    printLabels(ctx, s.id, s.job.labels);
+    printLabels(ctx, s.id, s.job?.labels ?? {});
     return EXIT.OK;
   },
 };

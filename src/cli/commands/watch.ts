@@ -117,8 +117,10 @@ export const waitCommand: CommandSpec = {
       const error: unknown = result.reason;
       if (ctx.signal.aborted) throw error;
       if (error instanceof WaitTimeoutError) {
-        ctx.warn(`Job ${ids[i]} is still ${error.job?.status.stage ?? "running"} after ${/^\d+$/.test(timeoutRaw ?? "") ? `${timeoutRaw}s` : timeoutRaw}`);
-        if (error.job && !isTerminal(error.job)) finished.push(error.job);
+        // A timeout that fired before the first poll answered knows no stage: ask once.
+        const job = error.job ?? (await ctx.client.inspect(ids[i] as string, { signal: ctx.signal }).catch(() => undefined));
+        ctx.warn(`Job ${ids[i]} is still ${job?.status.stage ?? "unfinished"} after ${/^\d+$/.test(timeoutRaw ?? "") ? `${timeoutRaw}s` : timeoutRaw}`);
+        if (job && !isTerminal(job)) finished.push(job);
       } else {
         ctx.warn(`${ids[i]}: ${error instanceof Error ? error.message : String(error)}`);
       }
