@@ -13,7 +13,9 @@ if (remote && !process.env.HF_TOKEN) {
   process.exit(2);
 }
 
-const emulator = remote ? undefined : await startEmulator();
+// Host processes, named explicitly: with "auto", a container engine found on this machine would
+// try to pull node:20-slim, which an offline machine cannot.
+const emulator = remote ? undefined : await startEmulator({ containerEngine: "none" });
 const client = emulator ? new JobsClient({ endpoint: emulator.url, token: emulator.token }) : new JobsClient();
 console.log(emulator ? `Local emulator at ${emulator.url}` : `Hugging Face at ${client.endpoint}`);
 
