@@ -72,7 +72,12 @@ export async function* readSse(
   const maxChars = options.maxEventChars ?? MAX_EVENT_CHARS;
   let oversized = false;
   const parser = createParser({
-    onEvent: (event) => batch.push(event),
+    onEvent: (event) => {
+      // The parser bounds what it buffers; an event that arrived whole within one chunk is
+      // checked here, so that the limit does not depend on how the bytes were split.
+      if (event.data.length > maxChars) oversized = true;
+      else batch.push(event);
+    },
     onError: (error) => {
       if (error.type === "max-buffer-size-exceeded") oversized = true;
     },
