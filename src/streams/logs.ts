@@ -29,7 +29,7 @@ export interface LogsOptions {
   signal?: AbortSignal;
   /** Namespace of the job, when the reference is a bare id; default the client's. */
   namespace?: string;
-  /** Snapshot: silence (no line; keep-alives do not count) that ends it; default 5000 ms. Also ends the last read of a finished job. */
+  /** Snapshot: silence (no line; keep-alives do not count) that ends it; default 5000 ms. */
   idleTimeoutMs?: number;
   /** Follow: silence after which the job's stage is checked; default 2000 ms, doubling while nothing happens. */
   statusCheckMs?: number;
