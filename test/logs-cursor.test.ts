@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ReplayCursor, WINDOW } from "../src/streams/replay-cursor.js";
 import type { SseEvent } from "../src/streams/sse.js";
@@ -34,22 +35,29 @@ function served(logLines: SseEvent[], query: string | undefined): SseEvent[] {
 
 /**
  * Follows `logLines` with cuts after `cuts[k]` events on connection k; `appends[k]` lines are added
- * to the log before connection k + 1. Returns every line delivered.
+ * to the log after connection k (if another connection follows). Returns every line delivered, or
+ * with `log`, also the log as it was at the last connection.
  */
 function follow(logLines: SseEvent[], tail: number | undefined, cuts: number[], appends: SseEvent[][] = []): string[] {
+  return run(logLines, tail, cuts, appends).lines;
+}
+
+function run(logLines: SseEvent[], tail: number | undefined, cuts: number[], appends: SseEvent[][]): { lines: string[]; log: SseEvent[] } {
   const cursor = new ReplayCursor(tail);
   const all = [...logLines];
   const out: string[] = [];
   for (let k = 0; k < 100; k++) {
-    const query = cursor.query();
-    const q = query?.map(([a, b]) => `${a}=${b}`).join("&");
+    const q = cursor
+      .query()
+      ?.map(([a, b]) => `${a}=${b}`)
+      .join("&");
     cursor.begin();
     const events = served(all, q);
     const cut = cuts[k] ?? events.length;
     const slice = events.slice(0, cut);
     for (let i = 0; i < slice.length && !cursor.resync; i += 7) out.push(...cursor.take(slice.slice(i, i + 7)).map((l) => l.text));
+    if (k >= cuts.length && !cursor.resync) return { lines: out, log: all };
     all.push(...(appends[k] ?? []));
-    if (k >= cuts.length && !cursor.resync) return out;
   }
   throw new Error("no end");
 }
@@ -125,6 +133,24 @@ describe("ReplayCursor with tail", () => {
     expect(lines).toEqual([...Array.from({ length: 10 }, () => "same"), ...log(50).map((e) => (JSON.parse(e.data) as { data: string }).data), "late 1", "late 2"]);
   });
 
+  it("all identical lines delivered, then lines logged between the connections: exact", () => {
+    const same = Array.from({ length: 200 }, () => ev("same", 5));
+    const later = [...Array.from({ length: 100 }, () => ev("same", 5, 1)), ev("other", 6)];
+    // tail=50 of 200 copies, 20 delivered, then 101 lines logged: 30 + 101 remain.
+    expect(follow(same, 50, [21], [later])).toHaveLength(151);
+    // Cut at other points, including before any line and on the last copy.
+    expect(follow(same, 50, [1, 5, 50], [[], [], later])).toHaveLength(151);
+    expect(follow(same, 50, [51], [later])).toHaveLength(151);
+  });
+
+  it("a run of identical lines longer than the window after another line, then lines logged: exact", () => {
+    const log100 = [ev("head", 1), ...Array.from({ length: 100 }, () => ev("dot", 2)), ev("tail", 3)];
+    const added = [ev("late", 4)];
+    // tail=102 gives everything; cut after head + 80 dots; a line is logged; 20 dots, tail, late remain.
+    const lines = follow(log100, 102, [82], [added]);
+    expect(lines).toEqual(["head", ...Array.from({ length: 100 }, () => "dot"), "tail", "late"]);
+  });
+
   it("a full replay after a failed check skips up to the last WINDOW lines delivered, found in the replay", () => {
     const cursor = new ReplayCursor(2);
     const dup = ev("same", 5);
@@ -151,5 +177,58 @@ describe("ReplayCursor with tail", () => {
     const added = [ev("late", 999)];
     const lines = follow(full, WINDOW * 3, [WINDOW * 3], [added]);
     expect(lines).toEqual([...full.slice(WINDOW).map((e) => (JSON.parse(e.data) as { data: string }).data), "late"]);
+  });
+});
+
+describe("ReplayCursor, any log", () => {
+  const text = (e: SseEvent) => (JSON.parse(e.data) as { data: string }).data;
+  /** A log of few distinct texts; `step` draws the gap in ms to the previous line (0: same millisecond). */
+  const logOf = (texts: string[], gaps: number[], startMs = 0): SseEvent[] => {
+    let ms = startMs;
+    return texts.map((t, i) => {
+      ms += gaps[i] ?? 0;
+      return ev(t, 0, ms);
+    });
+  };
+  const texts = (max: number) => fc.array(fc.constantFrom("a", "b", "c"), { minLength: 1, maxLength: max });
+  const cuts = fc.array(fc.integer({ min: 2, max: 160 }), { minLength: 1, maxLength: 5 });
+
+  it("nothing logged between connections: exactly the tail (or the whole log), however it is cut", () => {
+    fc.assert(
+      fc.property(texts(120), fc.array(fc.integer({ min: 0, max: 1 })), fc.option(fc.integer({ min: 1, max: 150 })), cuts, (t, gaps, tail, c) => {
+        const full = logOf(t, gaps);
+        const expected = (tail === null ? full : full.slice(Math.max(0, full.length - tail))).map(text);
+        expect(follow(full, tail ?? undefined, c)).toEqual(expected);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("without tail: exact whatever is logged between connections", () => {
+    fc.assert(
+      fc.property(texts(80), cuts, fc.array(texts(15), { maxLength: 5 }), (t, c, added) => {
+        const full = logOf(t, []);
+        const { lines, log: last } = run(full, undefined, c, added.map((a) => logOf(a, [])));
+        expect(lines).toEqual(last.map(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("with tail and lines logged between connections, every line in its own millisecond: exact", () => {
+    fc.assert(
+      fc.property(texts(80), fc.integer({ min: 1, max: 100 }), cuts, fc.array(texts(15), { maxLength: 5 }), (t, tail, c, added) => {
+        const full = logOf(t, t.map(() => 1));
+        let at = full.length + 1;
+        const appends = added.map((a) => {
+          const lines = logOf(a, a.map(() => 1), at);
+          at += a.length + 1;
+          return lines;
+        });
+        const { lines, log: last } = run(full, tail, c, appends);
+        expect(lines).toEqual([...full.slice(Math.max(0, full.length - tail)), ...last.slice(full.length)].map(text));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

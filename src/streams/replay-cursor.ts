@@ -7,20 +7,16 @@
  *   has consumed, the `===== Job started` event included, and skips as many on the next
  *   connection. Exact whatever the lines are.
  * - **Relative** (after a `tail` connection, whose start in the log is unknown): the cursor counts
- *   the events consumed since that start and keeps a fingerprint of the last {@link WINDOW}. The
- *   next connection asks for the same `tail` again and skips that count, checking the skipped
- *   events against the fingerprints. If no line was logged between the two connections (a
- *   finished or quiet job), the second window starts where the first did and this is exact, even
- *   over thousands of identical lines. If the check fails (lines were logged meanwhile), the
- *   connection is replaced by a full replay, in which the cursor looks for the fingerprinted
- *   sequence (a streaming KMP search) and carries on after its first occurrence, counting from
- *   there (absolute). If the sequence is not in the replay, it carries on at the first event
- *   stamped later than the last one delivered.
+ *   the events consumed since that start, keeps a fingerprint of the last {@link WINDOW}, and the
+ *   length of the run of identical events they end with. The next connection asks for the same
+ *   `tail` again and skips that count, checking the skipped events against the fingerprints. If
+ *   no line was logged between the two connections (a finished or quiet job), the second window
+ *   starts where the first did and this is exact, even over thousands of identical lines. If the
+ *   check fails (lines were logged meanwhile), the connection is replaced by a full replay, in
+ *   which the cursor finds the place of the last events delivered (see {@link Seek}) and carries
+ *   on from there, counting from the start (absolute).
  *
- * What remains inexact, in relative mode only (see docs/streams.md): lines are lost if lines were
- * logged between the two connections and the check still passed, which takes the skipped events to
- * be identical (text and millisecond) to those logged since; lines are repeated if the last
- * {@link WINDOW} events delivered occur, identical to the millisecond, earlier in the full replay.
+ * The limits that remain, in relative mode only, are listed in docs/streams.md ("`tail`").
  * @internal
  * @module
  */
@@ -32,11 +28,26 @@ const JOB_STARTED = "===== Job started";
 /** Events fingerprinted at the end of a relative window. */
 export const WINDOW = 32;
 
-type Mode = "count" | "window" | "seek";
+/**
+ * How a full replay is searched for the place of the last events delivered:
+ * - `pattern`: the last events are not all identical: the first occurrence of their fingerprints
+ *   (a streaming KMP search); its end is the place.
+ * - `run`: they end with a run of `r` identical events longer than the window, after a different
+ *   one `D`: the first `D` followed by `r` copies; the place is after the `r`-th.
+ * - `all`: every event delivered since the `tail` window started was the same `E` (`K` of them):
+ *   the window started inside a run of copies of `E`, at an unknown offset. The cursor reads the
+ *   first run of at least `K` copies to its end `b`; since the window held the last `n` lines of
+ *   the log when it opened, its start was at least `b - n` (exact when the lines logged since
+ *   differ from `E`), and the place is `max(runStart + K, b - n + K)`.
+ * In every mode, an event stamped later than the last one delivered ends the search: nothing
+ * logged after it can come before it.
+ */
+type Seek = "pattern" | "run" | "all";
+type Mode = "count" | "window" | Seek;
 
 /** Tracks the position in the log across connections; one instance per stream. @internal */
 export class ReplayCursor {
-  readonly #tail: number | undefined;
+  readonly #tail: number;
   /** Whether positions count from the start of the log. */
   #absolute: boolean;
   /** Absolute: events consumed from the start of the log. */
@@ -45,6 +56,9 @@ export class ReplayCursor {
   #seen = 0;
   /** Relative: fingerprint of consumed event `k` at `k % WINDOW`, for the last `WINDOW` of them. */
   readonly #ring: number[] = [];
+  /** Relative: how many consumed events at the end are identical, and the one before them. */
+  #run = 0;
+  #beforeRun: number | undefined;
   /** Relative: the data of the last event consumed. */
   #lastData: string | undefined;
   /** Relative: a `tail` connection did not line up; the next one is a full replay. */
@@ -59,10 +73,11 @@ export class ReplayCursor {
   #pattern: number[] = [];
   #failure: number[] = [];
   #matched = 0;
+  #runStart = 0;
   #seekMs: number | undefined;
 
   constructor(tail: number | undefined) {
-    this.#tail = tail;
+    this.#tail = tail ?? 0;
     this.#absolute = tail === undefined;
   }
 
@@ -81,16 +96,23 @@ export class ReplayCursor {
       this.#mode = "window";
       this.#rel = 0;
       this.#skip = this.#seen;
+    } else this.#beginSeek();
+  }
+
+  #beginSeek(): void {
+    const w = Math.min(this.#seen, WINDOW);
+    this.#pattern = [];
+    for (let k = this.#seen - w; k < this.#seen; k++) this.#pattern.push(this.#ring[k % WINDOW] as number);
+    this.#matched = 0;
+    const last = this.#lastData === undefined ? undefined : toLogLine(this.#lastData);
+    this.#seekMs = last?.timestamp?.getTime();
+    if (this.#run >= this.#seen) this.#mode = "all";
+    else if (this.#run >= w) {
+      this.#mode = "run";
+      this.#matched = -1;
     } else {
-      this.#mode = "seek";
-      const w = Math.min(this.#seen, WINDOW);
-      this.#pattern = [];
-      for (let k = this.#seen - w; k < this.#seen; k++) this.#pattern.push(this.#ring[k % WINDOW] as number);
+      this.#mode = "pattern";
       this.#failure = failureTable(this.#pattern);
-      this.#matched = 0;
-      if (w === 0) this.#anchor(0);
-      const last = this.#lastData === undefined ? undefined : toLogLine(this.#lastData);
-      this.#seekMs = last?.timestamp?.getTime();
     }
   }
 
@@ -116,37 +138,95 @@ export class ReplayCursor {
       if (this.#mode === "window") {
         const j = this.#rel++;
         if (j < this.#skip) {
-          if (j >= this.#skip - WINDOW && hashOf(data) !== this.#ring[j % WINDOW]) {
+          const expected = this.#expected(j);
+          if (expected !== undefined && hashOf(data) !== expected) {
             this.#replay = true;
             this.#resync = true;
             return out;
           }
           continue;
         }
-        this.#ring[this.#seen % WINDOW] = hashOf(data);
-        this.#seen++;
-        this.#lastData = data;
+        this.#consume(data);
         const line = toLogLine(data);
         if (line !== undefined) out.push(line);
         continue;
       }
-      // Seeking, in a full replay, the end of the last events delivered.
-      if (this.#step(hashOf(data))) {
-        this.#anchor(i + 1);
-        continue;
-      }
-      const line = this.#seekMs === undefined ? undefined : toLogLine(data);
-      const ms = line?.timestamp?.getTime();
-      if (line !== undefined && ms !== undefined && ms > (this.#seekMs as number)) {
-        // Not in the replay (nothing logged later can precede it): this event is the first new one.
-        this.#anchor(i + 1);
-        out.push(line);
-      }
+      this.#seek(data, i, out);
     }
     return out;
   }
 
-  /** Feeds one fingerprint to the search; whether the whole pattern has just been matched. */
+  /**
+   * The fingerprint the `j`-th event of a repeated `tail` window must have if the window did not
+   * move: the last {@link WINDOW} events, the whole final run of identical events, and the one
+   * before it (so that a window that moved within a long run does not pass unseen).
+   */
+  #expected(j: number): number | undefined {
+    const skip = this.#skip;
+    if (j >= skip - WINDOW) return this.#ring[j % WINDOW];
+    if (j >= skip - this.#run) return this.#ring[(skip - 1) % WINDOW];
+    if (j === skip - this.#run - 1) return this.#beforeRun;
+    return undefined;
+  }
+
+  /** Relative: one more event delivered. */
+  #consume(data: string): void {
+    const hash = hashOf(data);
+    const last = this.#seen === 0 ? undefined : this.#ring[(this.#seen - 1) % WINDOW];
+    if (hash === last) this.#run++;
+    else {
+      this.#beforeRun = last;
+      this.#run = 1;
+    }
+    this.#ring[this.#seen % WINDOW] = hash;
+    this.#seen++;
+    this.#lastData = data;
+  }
+
+  /** Seeking, in a full replay, the place of the last events delivered; event `i` is `data`. */
+  #seek(data: string, i: number, out: LogLine[]): void {
+    const hash = hashOf(data);
+    const last = this.#pattern[this.#pattern.length - 1];
+    if (this.#mode === "pattern") {
+      if (this.#step(hash)) return this.#anchor(i + 1);
+    } else if (this.#mode === "run") {
+      // #matched: -1 while looking for the event before the run, else the copies seen after it.
+      if (this.#matched >= 0 && hash === last) {
+        if (++this.#matched === this.#run) this.#anchor(i + 1);
+        return;
+      }
+      this.#matched = hash === this.#beforeRun ? 0 : -1;
+      if (this.#matched === 0) return;
+    } else {
+      if (hash === last) {
+        if (this.#matched++ === 0) this.#runStart = i;
+        return;
+      }
+      if (this.#matched >= this.#seen) {
+        // The first long enough run of copies ends here: place the window in it, deliver the
+        // copies after that place, then this event.
+        const place = Math.min(i, Math.max(this.#runStart + this.#seen, i - this.#tail + this.#seen));
+        for (let c = place; c < i; c++) {
+          const copy = toLogLine(this.#lastData as string);
+          if (copy !== undefined) out.push(copy);
+        }
+        this.#anchor(i + 1);
+        const line = toLogLine(data);
+        if (line !== undefined) out.push(line);
+        return;
+      }
+      this.#matched = 0;
+    }
+    const line = this.#seekMs === undefined ? undefined : toLogLine(data);
+    const ms = line?.timestamp?.getTime();
+    if (line !== undefined && ms !== undefined && ms > (this.#seekMs as number)) {
+      // Not in the replay (nothing logged later can precede it): this event is the first new one.
+      this.#anchor(i + 1);
+      out.push(line);
+    }
+  }
+
+  /** Feeds one fingerprint to the KMP search; whether the whole pattern has just been matched. */
   #step(hash: number): boolean {
     const pattern = this.#pattern;
     let q = this.#matched;
