@@ -188,7 +188,10 @@ export class ReplayCursor {
     const hash = hashOf(data);
     const last = this.#pattern[this.#pattern.length - 1];
     if (this.#mode === "pattern") {
-      if (this.#step(hash)) return this.#anchor(i + 1);
+      if (this.#step(hash)) {
+        this.#anchor(i + 1);
+        return;
+      }
     } else if (this.#mode === "run") {
       // #matched: -1 while looking for the event before the run, else the copies seen after it.
       if (this.#matched >= 0 && hash === last) {
