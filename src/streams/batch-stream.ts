@@ -99,30 +99,30 @@ export class BatchStream<T> implements AsyncIterableIterator<T, undefined> {
 
   async #refill(): Promise<IteratorResult<T, undefined>> {
     for (;;) {
-        if (this.#ended) return DONE;
-        if (!this.#source) {
-          this.#unlink = linkAbort(this.#signal, this.#stop);
-          this.#source = this.#produce(this, this.#stop.signal);
-        }
-        let result: IteratorResult<T[], void>;
-        try {
-          result = await this.#source.next();
-        } catch (error) {
-          this.#ended = true;
-          this.#release();
-          if (this.#signal?.aborted) throw abortError(this.#signal);
-          if (this.#stop.signal.reason === CLOSED) return DONE;
-          throw error;
-        }
-        if (result.done) {
-          this.#ended = true;
-          this.#release();
-          return DONE;
-        }
-        if (result.value.length === 0) continue;
-        this.#batch = result.value;
-        this.#index = 1;
-        return { done: false, value: result.value[0] as T };
+      if (this.#ended) return DONE;
+      if (!this.#source) {
+        this.#unlink = linkAbort(this.#signal, this.#stop);
+        this.#source = this.#produce(this, this.#stop.signal);
+      }
+      let result: IteratorResult<T[], void>;
+      try {
+        result = await this.#source.next();
+      } catch (error) {
+        this.#ended = true;
+        this.#release();
+        if (this.#signal?.aborted) throw abortError(this.#signal);
+        if (this.#stop.signal.reason === CLOSED) return DONE;
+        throw error;
+      }
+      if (result.done) {
+        this.#ended = true;
+        this.#release();
+        return DONE;
+      }
+      if (result.value.length === 0) continue;
+      this.#batch = result.value;
+      this.#index = 1;
+      return { done: false, value: result.value[0] as T };
     }
   }
 
