@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../src/emulator/index.js";
 import type { JobsClient, LogsOptions } from "../src/index.js";
-import { cuttingFetch, faultClient, numbered, numberedJob, startFaultEmulator } from "./fixtures/faults/helpers.js";
+import { cuttingFetch, faultClient, numbered, numberedJob, sh, startFaultEmulator } from "./fixtures/faults/helpers.js";
 
 let emu: Emulator;
 let plain: JobsClient;
@@ -57,7 +57,7 @@ describe("log streams cut every N events", () => {
     expect(cut.connections()).toBeGreaterThanOrEqual(5);
   });
 
-  it("follow with tail, cut once: the reconnection (a full replay) resumes after the last line delivered", async () => {
+  it("follow with tail, cut once: the reconnection (the same tail, the log did not grow) resumes after the last line delivered", async () => {
     const { id } = await plain.run(numberedJob(500));
     await plain.wait(id, { pollIntervalMs: 20 });
     // One cut only: a reconnection replays the log from its start, so growing cuts would never reach the tail.
@@ -74,5 +74,32 @@ describe("log streams cut every N events", () => {
     const { lines, stage } = await collect(plain, id, { follow: true });
     expect(lines).toEqual(numbered(5000));
     expect(stage).toBe("COMPLETED");
+  });
+
+  it("500 identical lines, follow with tail, cut at several points: exactly the tail, once", async () => {
+    const { id } = await plain.run(sh("i=0; while [ $i -lt 500 ]; do echo 'same line'; i=$((i+1)); done"));
+    await plain.wait(id, { pollIntervalMs: 20 });
+    for (const [tail, cuts] of [
+      [100, [3, 40, 77]],
+      [450, [2, 300]],
+      [600, [250, 1, 499]],
+    ] as const) {
+      for (const after of cuts) emu.faults.add({ path: "/api/jobs/*/*/logs", closeStreamAfterEvents: after, times: 1 });
+      emu.requests.reset();
+      const { lines } = await collect(plain, id, { follow: true, tail });
+      expect(lines).toEqual(Array.from({ length: Math.min(tail, 500) }, () => "same line"));
+      expect(emu.requests.count({ path: "/api/jobs/*/*/logs" })).toBe(cuts.length + 1);
+      emu.faults.clear();
+    }
+  });
+
+  it("500 identical lines, followed while the job writes them, cut every 97 events: every line once", async () => {
+    const cut = cuttingFetch(emu, 97);
+    const client = faultClient(emu, { fetch: cut.fetch });
+    const { id } = await client.run(sh("i=0; while [ $i -lt 500 ]; do echo 'same line'; i=$((i+1)); done"));
+    const { lines, stage } = await collect(client, id, { follow: true });
+    expect(lines).toEqual(Array.from({ length: 500 }, () => "same line"));
+    expect(stage).toBe("COMPLETED");
+    expect(cut.connections()).toBeGreaterThanOrEqual(6);
   });
 });

@@ -98,26 +98,45 @@ describe("logs() follow", () => {
     expect(connections.every((h) => !h.query.has("tail"))).toBe(true);
   });
 
-  it("sends tail on the first connection only, and skips a full replay up to the last line seen", async () => {
-    let stage = "RUNNING";
+  it("with tail, reconnects with the same tail when nothing was logged meanwhile, and skips what it delivered", async () => {
     server = await startServer((hit) => {
-      if (hit.path === JOB) return sendJson(hit.res, jobJson(ID, stage));
+      if (hit.path === JOB) return sendJson(hit.res, jobJson(ID, "COMPLETED"));
       startSse(hit.res);
+      const tail = Number(hit.query.get("tail") ?? 1000);
+      const log = lines(Math.max(1, 11 - tail), 10);
       if (server?.to("/logs").length === 1) {
-        hit.res.write(`${JOB_STARTED}${lines(8, 10)}`); // tail=3 of a 10-line log
+        hit.res.write(`${JOB_STARTED}${log.slice(0, log.indexOf("data", 200))}`); // part of the tail, then a cut
         setTimeout(() => hit.res.socket?.destroy(), 30);
         return;
       }
-      hit.res.write(`${JOB_STARTED}${lines(1, 12)}`);
+      hit.res.end(`${JOB_STARTED}${log}`);
+    });
+    const stream = server.client().logs(ID, { ...FAST, tail: 4 });
+    expect(await texts(stream)).toEqual(range(7, 10));
+    expect(server.to("/logs").map((h) => h.query.get("tail"))).toEqual(["4", "4"]);
+  });
+
+  it("with tail, lines logged between connections: the same tail does not line up, a full replay does", async () => {
+    let stage = "RUNNING";
+    let logged = 10;
+    server = await startServer((hit) => {
+      if (hit.path === JOB) return sendJson(hit.res, jobJson(ID, stage));
+      startSse(hit.res);
+      const tail = hit.query.get("tail");
+      const from = tail === null ? 1 : Math.max(1, logged - Number(tail) + 1);
+      hit.res.write(`${JOB_STARTED}${lines(from, logged)}`);
+      if (server?.to("/logs").length === 1) {
+        logged = 12; // two lines are logged while the client reconnects
+        setTimeout(() => hit.res.socket?.destroy(), 30);
+        return;
+      }
       setTimeout(() => {
         stage = "COMPLETED";
       }, 50);
     });
     const stream = server.client().logs(ID, { ...FAST, tail: 3 });
     expect(await texts(stream)).toEqual(range(8, 12));
-    const [first, second] = server.to("/logs");
-    expect(first?.query.get("tail")).toBe("3");
-    expect(second?.query.has("tail")).toBe(false);
+    expect(server.to("/logs").map((h) => h.query.get("tail"))).toEqual(["3", "3", null]);
   });
 
   it("replaces a dead connection (no byte, not even a keep-alive) while the job runs", async () => {

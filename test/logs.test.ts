@@ -28,7 +28,7 @@ async function collect(stream: AsyncIterable<LogLine>): Promise<Array<{ text: st
 }
 
 describe("logs() snapshot", () => {
-  it("yields the recorded sample (reference §16.1) without the Job started line, sending tail and SSE headers", async () => {
+  it("yields the recorded tail=4 sample (huggingface_hub PR 4202) without the Job started line, sending tail and SSE headers", async () => {
     server = await startServer((hit) => {
       startSse(hit.res);
       hit.res.write(fixture("logs-tail4.sse")); // and, like the service, never closes

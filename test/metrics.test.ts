@@ -25,7 +25,7 @@ async function collect(stream: AsyncIterable<MetricSample>): Promise<MetricSampl
 }
 
 describe("toMetricSample", () => {
-  it("converts the recorded GPU event (reference §8) to camelCase", () => {
+  it("converts the recorded a10g event (huggingface_hub hf_api.py) to camelCase", () => {
     const data = fixture("metrics-a10g.sse").split("\n")[1]?.slice("data: ".length) ?? "";
     const at = new Date("2026-05-12T15:00:00Z");
     expect(toMetricSample(data, at)).toEqual({
@@ -41,7 +41,7 @@ describe("toMetricSample", () => {
     });
   });
 
-  it("converts the CPU event (reference §16.2): no GPUs", () => {
+  it("converts the cpu-basic event (huggingface_hub jobs guide): no GPUs", () => {
     expect(toMetricSample(fixture("metrics-cpu.json"))).toMatchObject({ cpuMillicores: 2000, gpus: [], replica: "4dzsh" });
   });
 
@@ -69,7 +69,7 @@ describe("metrics()", () => {
         hit.res.write(fixture("metrics-a10g.sse"));
         hit.res.write(": keep-alive\n\nevent: other\ndata: {}\n\ndata: not json\n\n");
         hit.res.write(metric(12.5));
-        // The job ends; the service drops the stream, then answers 500 (reference §8).
+        // The job ends; the service drops the stream, then answers 500.
         setTimeout(() => {
           stage = "COMPLETED";
           hit.res.socket?.destroy();

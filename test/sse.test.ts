@@ -29,7 +29,7 @@ function controlled() {
 const NEVER = Number.POSITIVE_INFINITY;
 
 describe("readSse", () => {
-  it("parses the recorded logs sample (reference §16.1) into its five events", async () => {
+  it("parses the recorded tail=4 logs sample into its five events", async () => {
     const stream = controlled();
     stream.push(fixture("logs-tail4.sse"));
     stream.end();

@@ -28,7 +28,8 @@ export class BatchStream<T> implements AsyncIterableIterator<T, undefined> {
   #source: AsyncGenerator<T[], void, undefined> | undefined;
   #batch: readonly T[] = [];
   #index = 0;
-  #pending: Promise<IteratorResult<T, undefined>> | undefined;
+  /** Settles after the last call that is still waiting for its item. */
+  #queue: Promise<void> | undefined;
   #ended = false;
 
   constructor(produce: Producer<T>, signal: AbortSignal | undefined) {
@@ -41,19 +42,44 @@ export class BatchStream<T> implements AsyncIterableIterator<T, undefined> {
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#queue === undefined) {
+      // The common case: nobody is waiting, and the current batch has an item left.
+      const index = this.#index;
+      if (index < this.#batch.length) {
+        this.#index = index + 1;
+        return Promise.resolve({ done: false, value: this.#batch[index] as T });
+      }
+      return this.#enqueue(this.#serve());
+    }
+    // Calls that overlap a refill are served one after the other, in call order: each gets the
+    // next item, none is handed out twice or skipped.
+    const serve = () => this.#serve();
+    return this.#enqueue(this.#queue.then(serve, serve));
+  }
+
+  /** Makes `result` the call the next overlapping call waits for. */
+  #enqueue(result: Promise<IteratorResult<T, undefined>>): Promise<IteratorResult<T, undefined>> {
+    const settled: Promise<void> = result.then(
+      () => this.#dequeue(settled),
+      () => this.#dequeue(settled),
+    );
+    this.#queue = settled;
+    return result;
+  }
+
+  #dequeue(settled: Promise<void>): void {
+    if (this.#queue === settled) this.#queue = undefined;
+  }
+
+  /** One item: from the current batch, else from the next batch, else done. */
+  #serve(): Promise<IteratorResult<T, undefined>> {
     const index = this.#index;
     if (index < this.#batch.length) {
       this.#index = index + 1;
       return Promise.resolve({ done: false, value: this.#batch[index] as T });
     }
-    // A call that overlaps a refill waits for it, so that no item is handed out twice.
-    if (this.#pending) {
-      const again = () => this.next();
-      return this.#pending.then(again, again);
-    }
-    const pending = this.#refill();
-    this.#pending = pending;
-    return pending;
+    if (this.#ended) return Promise.resolve(DONE);
+    return this.#refill();
   }
 
   async return(): Promise<IteratorResult<T, undefined>> {
@@ -72,35 +98,31 @@ export class BatchStream<T> implements AsyncIterableIterator<T, undefined> {
   }
 
   async #refill(): Promise<IteratorResult<T, undefined>> {
-    try {
-      for (;;) {
-        if (this.#ended) return DONE;
-        if (!this.#source) {
-          this.#unlink = linkAbort(this.#signal, this.#stop);
-          this.#source = this.#produce(this, this.#stop.signal);
-        }
-        let result: IteratorResult<T[], void>;
-        try {
-          result = await this.#source.next();
-        } catch (error) {
-          this.#ended = true;
-          this.#release();
-          if (this.#signal?.aborted) throw abortError(this.#signal);
-          if (this.#stop.signal.reason === CLOSED) return DONE;
-          throw error;
-        }
-        if (result.done) {
-          this.#ended = true;
-          this.#release();
-          return DONE;
-        }
-        if (result.value.length === 0) continue;
-        this.#batch = result.value;
-        this.#index = 1;
-        return { done: false, value: result.value[0] as T };
+    for (;;) {
+      if (this.#ended) return DONE;
+      if (!this.#source) {
+        this.#unlink = linkAbort(this.#signal, this.#stop);
+        this.#source = this.#produce(this, this.#stop.signal);
       }
-    } finally {
-      this.#pending = undefined;
+      let result: IteratorResult<T[], void>;
+      try {
+        result = await this.#source.next();
+      } catch (error) {
+        this.#ended = true;
+        this.#release();
+        if (this.#signal?.aborted) throw abortError(this.#signal);
+        if (this.#stop.signal.reason === CLOSED) return DONE;
+        throw error;
+      }
+      if (result.done) {
+        this.#ended = true;
+        this.#release();
+        return DONE;
+      }
+      if (result.value.length === 0) continue;
+      this.#batch = result.value;
+      this.#index = 1;
+      return { done: false, value: result.value[0] as T };
     }
   }
 

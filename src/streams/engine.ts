@@ -1,11 +1,25 @@
 /**
- * What the log stream, the metrics stream and the waits share: telling permanent errors from
- * transient ones, linking abort signals without leaking listeners, and bounded backoff.
+ * The reconnecting job-stream engine behind `logs()` and `metrics()`: it opens a connection, reads
+ * its events, looks at the job when the stream goes quiet, and replaces a connection that drops,
+ * closes or goes dead, with one backoff and one failure budget for both streams. What differs
+ * between the two is passed in as {@link StreamParts}: the request, how events become items, and
+ * how the items already delivered are skipped on a replay.
+ *
+ * A connection ends in one of five ways, and each one is handled the same for every stream:
+ * - `done`: the stream is over (silence on a connection that ends on silence);
+ * - `end`: the server closed the body. Over when the job is terminal; otherwise a reconnection,
+ *   not counted as a failure when the job is known to be running (the service and proxies close
+ *   quiet streams), counted when its status could not be read;
+ * - `error`: it could not be opened, answered 2xx without a body, broke, or sent nothing at all
+ *   for `deadConnectionMs`: a failure;
+ * - `resync`: the replay cursor asks for another connection to find its place (not a failure).
+ * `maxReconnects + 1` consecutive failures without a new item end the stream with a
+ * `ConnectionError`; a new item resets the count.
  * @internal
  * @module
  */
+import { linkAbort } from "../core/abort.js";
 import type { ClientContext } from "../core/context.js";
-import type { HttpRequest } from "../core/transport.js";
 import {
   AuthenticationError,
   BadRequestError,
@@ -17,11 +31,18 @@ import {
   ValidationError,
   isAbortError,
 } from "../core/errors.js";
+import { type RetryPolicy, backoffMs } from "../core/retry.js";
+import { sleep } from "../core/sleep.js";
+import type { HttpRequest } from "../core/transport.js";
+import { isTerminal } from "../jobs/parse.js";
+import type { Job } from "../types.js";
+import { EventTooLargeError, type SseEnd, type SseEvent, readSse } from "./sse.js";
 
 /**
- * Errors that another attempt cannot fix: 400, 401, 403, 404, invalid input and a missing token.
- * Everything else (network, timeouts, 429, 5xx) may pass, so it is retried. A 2xx answer the SDK
- * cannot understand (`ResponseValidationError`) is neither: see {@link ErrorBudget}.
+ * Errors that another attempt cannot fix: 400, 401, 403, 404, invalid input, a missing token and
+ * an event over the size limit (a replay would meet it again). Everything else (network, timeouts,
+ * 429, 5xx) may pass, so it is retried. A 2xx answer the SDK cannot understand
+ * (`ResponseValidationError`) is neither: see {@link ErrorBudget}.
  */
 export function isPermanentError(error: unknown): boolean {
   return (
@@ -31,6 +52,7 @@ export function isPermanentError(error: unknown): boolean {
     error instanceof NotFoundError ||
     error instanceof BadRequestError ||
     error instanceof ValidationError ||
+    error instanceof EventTooLargeError ||
     isAbortError(error)
   );
 }
@@ -65,9 +87,9 @@ export class ErrorBudget {
 export interface ReconnectOptions {
   /** Consecutive failed connections tolerated before a `ConnectionError`; default 5. */
   maxReconnects?: number;
-  /** Delay before the first reconnection, doubled each time; default 1000 ms. */
+  /** Delay before the first reconnection, doubled each time (minus up to 25 % of jitter); default 1000 ms. */
   baseDelayMs?: number;
-  /** Cap of one delay; default 10 000 ms (so 1, 2, 4, 8, 10 s). */
+  /** Cap of one delay; default 10 000 ms (so about 1, 2, 4, 8, 10 s). */
   maxDelayMs?: number;
 }
 
@@ -104,13 +126,8 @@ export function positive(field: string, value: number | undefined, fallback: num
   return value;
 }
 
-/** Delay before the n-th consecutive reconnection (0-based). */
-export function reconnectDelayMs(attempt: number, policy: ReconnectPolicy): number {
-  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt, 30));
-}
-
 /** The error thrown when a stream gives up reconnecting; keeps the last failure as `cause`. */
-export function gaveUp(what: string, attempts: number, last: unknown): ConnectionError {
+function gaveUp(what: string, attempts: number, last: unknown): ConnectionError {
   const detail = last instanceof Error ? last.message : String(last);
   return new ConnectionError(`${what}: gave up after ${attempts} failed connections (last: ${detail})`, { cause: last });
 }
@@ -131,4 +148,183 @@ export function openJobStream(
     signal,
     ...extra,
   });
+}
+
+/** What differs between the streams the engine follows. */
+export interface StreamParts<T> {
+  /** Names the stream in errors, e.g. `GET /api/jobs/ns/id/logs`. */
+  label: string;
+  /** Opens one connection (a new one per call). */
+  open(signal: AbortSignal): Promise<Response>;
+  /** Called once a connection is open, before its first event. */
+  begin?(): void;
+  /** The items of a batch of events that the caller has not had yet. */
+  take(events: SseEvent[]): T[];
+  /** After `take`: whether the connection must be replaced for the stream to find its place. */
+  resync?(): boolean;
+  /** Whether an error opening a connection may mean that the job is over (checked before it counts). */
+  mayMeanOver?(error: unknown): boolean;
+  /** The job as it is now (an `inspect`). */
+  inspect(signal: AbortSignal): Promise<Job>;
+}
+
+/** The windows and limits of a followed stream, defaults applied. */
+export interface StreamSettings {
+  /** `false`: a snapshot, which ends on `idleTimeoutMs` without an item, or when the server closes. */
+  follow: boolean;
+  /** Snapshot: silence (no item) that ends it. */
+  idleTimeoutMs: number;
+  /** Follow: silence after which the job is looked up; doubled while nothing happens. */
+  statusCheckMs: number;
+  /** Follow: cap of that interval. */
+  maxStatusCheckMs: number;
+  /** Follow: once the job is terminal, silence that ends the stream; `undefined` ends it at once. */
+  drainMs: number | undefined;
+  /** Follow: no byte at all for this long is a dead connection. */
+  deadConnectionMs: number;
+  /** Characters one event may hold. */
+  maxEventChars: number;
+  /** Backoff and failure budget. */
+  reconnect: ReconnectPolicy;
+}
+
+type Outcome = SseEnd | "error" | "done" | "resync";
+
+/**
+ * Follows one job stream to its end; yields one batch of items per network chunk. `onJob` gets the
+ * job once it is seen terminal (the stream's `job`).
+ */
+export async function* followJobStream<T>(
+  parts: StreamParts<T>,
+  s: StreamSettings,
+  stop: AbortSignal,
+  onJob: (job: Job) => void,
+): AsyncGenerator<T[], void, undefined> {
+  const policy: RetryPolicy = {
+    maxRetries: s.reconnect.maxReconnects,
+    baseDelayMs: s.reconnect.baseDelayMs,
+    maxDelayMs: s.reconnect.maxDelayMs,
+    maxRetryAfterMs: s.reconnect.maxDelayMs,
+  };
+  const checks = new ErrorBudget();
+  /** The job, or `undefined` when it could not be read this time (a transient failure). */
+  const status = async (): Promise<Job | undefined> => {
+    try {
+      const job = await parts.inspect(stop);
+      checks.ok();
+      return job;
+    } catch (error) {
+      if (checks.fatal(error)) throw error;
+      return undefined;
+    }
+  };
+  let terminal: Job | undefined; // the job, once seen terminal: only draining remains
+  const over = (job: Job | undefined): boolean => {
+    if (job && isTerminal(job)) {
+      terminal = job;
+      onJob(job);
+    }
+    return terminal !== undefined;
+  };
+  let failures = 0; // consecutive connections that failed without a new item
+  let attempt = 0; // consecutive reconnections without a new item (backoff step)
+  let skipDelay = false;
+  const fail = (error: unknown): void => {
+    if (++failures > s.reconnect.maxReconnects) throw gaveUp(parts.label, failures, error);
+  };
+  for (let first = true; ; first = false) {
+    if (!first && !skipDelay) await sleep(backoffMs(attempt++, policy), stop);
+    skipDelay = false;
+    const connection = new AbortController();
+    const unlink = linkAbort(stop, connection);
+    let outcome: Outcome = "end";
+    let failure: unknown;
+    try {
+      let response: Response;
+      try {
+        response = await parts.open(connection.signal);
+      } catch (error) {
+        if (isPermanentError(error) || stop.aborted) throw error;
+        if (s.follow && !terminal && parts.mayMeanOver?.(error) && over(await status()) && s.drainMs === undefined) return;
+        fail(error);
+        continue;
+      }
+      if (!response.body) {
+        outcome = "error";
+        failure = new ConnectionError(`${parts.label}: the server answered ${response.status} without a body`);
+      } else {
+        parts.begin?.();
+        // A snapshot, or a last read of a finished job, ends on silence; a follow checks the job.
+        const ending = !s.follow || terminal !== undefined;
+        const endWindow = s.follow ? (s.drainMs ?? s.idleTimeoutMs) : s.idleTimeoutMs;
+        let statusEvery = s.statusCheckMs;
+        const quiet = () => (ending ? endWindow : terminal ? (s.drainMs ?? s.idleTimeoutMs) : statusEvery);
+        const events = readSse(response.body, {
+          idleTimeoutMs: ending ? endWindow : s.deadConnectionMs,
+          quietMs: quiet(),
+          maxEventChars: s.maxEventChars,
+        });
+        try {
+          for (;;) {
+            const next = await events.next(quiet());
+            if (next.done) {
+              // Silence on a connection that ends on silence is its normal end.
+              outcome = ending && next.value === "idle" ? "done" : next.value;
+              if (outcome === "idle") failure = new ConnectionError(`${parts.label}: no data for ${s.deadConnectionMs} ms`);
+              break;
+            }
+            if (next.value.length === 0) {
+              if (ending || terminal) {
+                outcome = "done";
+                break;
+              }
+              if (over(await status())) {
+                if (s.drainMs === undefined) return;
+              } else statusEvery = Math.min(statusEvery * 2, s.maxStatusCheckMs);
+              continue;
+            }
+            const items = parts.take(next.value);
+            if (items.length > 0) {
+              failures = 0;
+              attempt = 0;
+              statusEvery = s.statusCheckMs;
+              yield items;
+            }
+            if (parts.resync?.()) {
+              outcome = "resync";
+              break;
+            }
+          }
+        } catch (error) {
+          if (stop.aborted || isPermanentError(error)) throw error;
+          outcome = "error";
+          failure = error;
+        } finally {
+          await events.return("end");
+        }
+      }
+    } finally {
+      unlink();
+      connection.abort();
+    }
+    if (outcome === "done" || (outcome === "end" && terminal)) return;
+    if (outcome === "resync") {
+      skipDelay = true;
+      continue;
+    }
+    if (!s.follow && outcome === "end") return; // a snapshot ends when the server closes
+    if (s.follow && !terminal) {
+      const job = await status();
+      if (over(job)) {
+        // The server closed a finished job's stream: nothing is left. Nor is there anything to
+        // drain for a stream that ends with its job.
+        if (outcome === "end" || s.drainMs === undefined) return;
+      } else if (!job && outcome === "end") {
+        // Clean closes while the status cannot be read must not loop forever.
+        fail(new ConnectionError(`${parts.label}: the server closed the stream and the job's status could not be read`));
+      }
+    }
+    // Dropped, dead or bodiless: reconnect (to drain the rest, when the job is already finished).
+    if (outcome !== "end") fail(failure);
+  }
 }

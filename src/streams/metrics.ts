@@ -2,30 +2,19 @@
  * `client.metrics()`: a running job's resource usage, about one sample a second, in camelCase.
  *
  * The service's metrics stream never ends by itself and answers HTTP 500 once the job has
- * finished (reference §8): the iterator ends cleanly when the job is terminal, whether it learns
- * that from a 500, from a closed or dead connection, or from a check after a silent spell.
+ * finished: the iterator ends cleanly when the job is terminal, whether it learns that from a 500,
+ * from a closed or dead connection, or from a check after a silent spell. The connections and
+ * reconnections are the engine's (`engine.ts`); samples are not replayed, so nothing is skipped.
  * @module
  */
-import type { JobsResource } from "../jobs/resource.js";
 import { InternalServerError } from "../core/errors.js";
-import { BatchStream } from "./batch-stream.js";
-import {
-  type ReconnectOptions,
-  ErrorBudget,
-  gaveUp,
-  isPermanentError,
-  openJobStream,
-  positive,
-  reconnectDelayMs,
-  reconnectPolicy,
-} from "./engine.js";
-import { linkAbort } from "../core/abort.js";
-import { sleep } from "../core/sleep.js";
-import { type SseEvent, readSse } from "./sse.js";
-import { isTerminal } from "../jobs/parse.js";
-import { MetricEventWire } from "../wire/schemas.js";
+import type { JobsResource } from "../jobs/resource.js";
 import { parseJobRef } from "../jobs/spec.js";
 import type { Job } from "../types.js";
+import { MetricEventWire } from "../wire/schemas.js";
+import { BatchStream } from "./batch-stream.js";
+import { type ReconnectOptions, followJobStream, openJobStream, positive, reconnectPolicy } from "./engine.js";
+import { MAX_EVENT_CHARS, type SseEvent } from "./sse.js";
 
 /** Usage of one GPU. */
 export interface GpuSample {
@@ -92,97 +81,37 @@ export interface MetricStream extends AsyncIterable<MetricSample> {
 /** Streams the metrics of a job; see {@link JobsClient.metrics}. Invalid options throw at once. */
 export function streamMetrics(client: JobsResource, ref: string, options: MetricsOptions = {}): MetricStream {
   parseJobRef(ref);
+  const statusCheckMs = positive("statusCheckMs", options.statusCheckMs, 10_000);
+  const deadConnectionMs = positive("deadConnectionMs", options.deadConnectionMs, 120_000);
   const settings = {
-    namespace: options.namespace,
-    statusCheckMs: positive("statusCheckMs", options.statusCheckMs, 10_000),
-    deadConnectionMs: positive("deadConnectionMs", options.deadConnectionMs, 120_000),
+    follow: true,
+    idleTimeoutMs: deadConnectionMs,
+    statusCheckMs,
+    maxStatusCheckMs: statusCheckMs,
+    drainMs: undefined, // samples after the job's end are of no use: it ends at once
+    deadConnectionMs,
+    maxEventChars: MAX_EVENT_CHARS,
     reconnect: reconnectPolicy(options.reconnect),
   };
   return new BatchStream<MetricSample>(async function* (stream, stop) {
     const core = client.context;
-    const job = await core.ref(ref, settings.namespace, stop);
+    const job = await core.ref(ref, options.namespace, stop);
     const path = core.jobPath(job, "/metrics");
-    // Terminal → the final job; transient failure → undefined (the caller carries on).
-    const checks = new ErrorBudget();
-    const finished = async (): Promise<Job | undefined> => {
-      try {
-        const current = await client.inspect(`${job.namespace}/${job.id}`, { signal: stop });
-        checks.ok();
-        return isTerminal(current) ? current : undefined;
-      } catch (error) {
-        if (checks.fatal(error)) throw error;
-        return undefined;
-      }
-    };
-    const policy = settings.reconnect;
-    let failures = 0;
-    let attempt = 0;
-    for (let first = true; ; first = false) {
-      if (!first) await sleep(reconnectDelayMs(attempt++, policy), stop);
-      const connection = new AbortController();
-      const unlink = linkAbort(stop, connection);
-      let failure: unknown;
-      try {
-        let response: Response;
-        try {
-          // 500 is how the service says the job is over: checked below, not retried here.
-          response = await openJobStream(core, path, connection.signal, { noRetryStatuses: [500] });
-        } catch (error) {
-          if (isPermanentError(error) || stop.aborted) throw error;
-          // 500 is how the service says the job is over; check before calling it a failure.
-          const done = error instanceof InternalServerError && error.status === 500 ? await finished() : undefined;
-          if (done) {
-            stream.job = done;
-            return;
-          }
-          if (++failures > policy.maxReconnects) throw gaveUp(`GET ${path}`, failures, error);
-          continue;
-        }
-        if (!response.body) continue;
-        const events = readSse(response.body, {
-          idleTimeoutMs: settings.deadConnectionMs,
-          quietMs: settings.statusCheckMs,
-        });
-        try {
-          for (;;) {
-            const next = await events.next();
-            if (next.done) {
-              if (next.value === "idle") failure = new Error(`no data for ${settings.deadConnectionMs} ms`);
-              break;
-            }
-            if (next.value.length === 0) {
-              const done = await finished();
-              if (done) {
-                stream.job = done;
-                return;
-              }
-              continue;
-            }
-            const samples = toSamples(next.value);
-            if (samples.length > 0) {
-              failures = 0;
-              attempt = 0;
-              yield samples;
-            }
-          }
-        } catch (error) {
-          if (stop.aborted || isPermanentError(error)) throw error;
-          failure = error;
-        } finally {
-          await events.return("end");
-        }
-      } finally {
-        unlink();
-        connection.abort();
-      }
-      // Closed, dropped or dead: over if the job is; otherwise reconnect.
-      const done = await finished();
-      if (done) {
-        stream.job = done;
-        return;
-      }
-      if (failure !== undefined && ++failures > policy.maxReconnects) throw gaveUp(`GET ${path}`, failures, failure);
-    }
+    yield* followJobStream<MetricSample>(
+      {
+        label: `GET ${path}`,
+        // 500 is how the service says the job is over: checked by the engine, not retried here.
+        open: (signal) => openJobStream(core, path, signal, { noRetryStatuses: [500] }),
+        take: toSamples,
+        mayMeanOver: (error) => error instanceof InternalServerError && error.status === 500,
+        inspect: (signal) => client.inspect(`${job.namespace}/${job.id}`, { signal }),
+      },
+      settings,
+      stop,
+      (final: Job) => {
+        stream.job = final;
+      },
+    );
   }, options.signal);
 }
 

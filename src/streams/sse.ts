@@ -11,10 +11,14 @@
  * - `quietMs`: no event (keep-alives do not count) → an empty batch is yielded and the pending
  *   read is kept, so the consumer can look at the job and carry on with the same connection.
  *   The value passed to `next()` after that (or after any batch) replaces `quietMs`.
+ *
+ * One event, or one line not yet ended, may hold at most `maxEventChars` characters: a server
+ * that never sends a line break cannot make the parser's buffer grow without limit.
  * @internal
  * @module
  */
 import { type EventSourceMessage, createParser } from "eventsource-parser";
+import { ResponseValidationError } from "../core/errors.js";
 
 /** One SSE event (`event` is undefined when the server sent no `event:` field). */
 export type SseEvent = EventSourceMessage;
@@ -22,12 +26,32 @@ export type SseEvent = EventSourceMessage;
 /** Why a stream ended: the server closed it, or it sent nothing for `idleTimeoutMs`. */
 export type SseEnd = "end" | "idle";
 
-/** Silence windows of {@link readSse}, in ms. */
+/** Silence windows of {@link readSse}, in ms, and its size limit. */
 export interface SseReadOptions {
   /** No byte for this long: return `"idle"`. `Infinity` disables it. */
   idleTimeoutMs: number;
   /** No event for this long: yield an empty batch. Default `Infinity` (never). */
   quietMs?: number;
+  /** Characters one event (or an unfinished line) may hold; default {@link MAX_EVENT_CHARS}. */
+  maxEventChars?: number;
+}
+
+/** Default size limit of one event: 1 MiB of characters. */
+export const MAX_EVENT_CHARS = 1 << 20;
+
+/**
+ * An SSE event, or a line without its line break, longer than the reader's limit. Reading on
+ * would mean holding an unbounded line in memory, and a reconnection would meet the same event,
+ * so the stream ends with this error (a `ResponseValidationError`).
+ */
+export class EventTooLargeError extends ResponseValidationError {
+  /** The limit that was passed, in characters. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`an event of the stream is longer than ${limit} characters (the limit)`);
+    this.limit = limit;
+  }
 }
 
 // setTimeout overflows above 2^31-1 ms and fires at once: longer waits are done in slices.
@@ -45,13 +69,30 @@ export async function* readSse(
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let batch: SseEvent[] = [];
-  const parser = createParser({ onEvent: (event) => batch.push(event) });
+  const maxChars = options.maxEventChars ?? MAX_EVENT_CHARS;
+  let oversized = false;
+  const parser = createParser({
+    onEvent: (event) => {
+      // The parser bounds what it buffers; an event that arrived whole within one chunk is
+      // checked here, so that the limit does not depend on how the bytes were split.
+      if (event.data.length > maxChars) oversized = true;
+      else batch.push(event);
+    },
+    onError: (error) => {
+      if (error.type === "max-buffer-size-exceeded") oversized = true;
+    },
+    maxBufferSize: maxChars,
+  });
+  const feed = (text: string) => {
+    parser.feed(text);
+    if (oversized) throw new EventTooLargeError(maxChars);
+  };
   const idleMs = options.idleTimeoutMs;
   let quietMs = options.quietMs ?? Number.POSITIVE_INFINITY;
   let silentFor = 0;
   let quietFor = 0;
   let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
-  let lastChunk = "";
+  let endsWithCr = false;
   let finished = false;
   const timer = new Deadline();
   try {
@@ -78,16 +119,16 @@ export async function* readSse(
         // dropped (SSE spec), never yielded half-read, nor counted by a follow as delivered. But
         // a final CR is a whole line end, which the parser holds back in case LF follows.
         const rest = decoder.decode();
-        if (rest !== "") parser.feed(rest);
-        if ((rest || lastChunk).endsWith("\r")) parser.feed("\n");
+        if (rest !== "") feed(rest);
+        if (rest !== "" ? rest.endsWith("\r") : endsWithCr) feed("\n");
         if (batch.length > 0) yield batch;
         return "end";
       }
       silentFor = 0;
       const text = decoder.decode(result.value, { stream: true });
       if (text !== "") {
-        lastChunk = text;
-        parser.feed(text);
+        endsWithCr = text.charCodeAt(text.length - 1) === 13;
+        feed(text);
       }
       if (batch.length > 0) {
         const out = batch;
