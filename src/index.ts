@@ -17,6 +17,7 @@ export {
   BadRequestError,
   ConflictError,
   ConnectionError,
+  EventTooLargeError,
   HfJobsError,
   InternalServerError,
   JobFailedError,

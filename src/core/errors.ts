@@ -193,6 +193,22 @@ export class ResponseValidationError extends HfJobsError {
 }
 
 /**
+ * An SSE event, or a line without its line break, longer than the reader's limit. Reading on
+ * would mean holding an unbounded line in memory, and a reconnection would meet the same event,
+ * so the stream ends with this error (a `ResponseValidationError`).
+ */
+export class EventTooLargeError extends ResponseValidationError {
+  override name = "EventTooLargeError";
+  /** The limit that was passed, in characters. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`an event of the stream is longer than ${limit} characters (the limit)`);
+    this.limit = limit;
+  }
+}
+
+/**
  * A response body was larger than the client accepts (`maxResponseBytes`); reading stopped at
  * the limit, so memory stays bounded whatever a server sends.
  */

@@ -240,4 +240,3 @@ export function buildRunBody(spec: RunSpec): JobSpecWire {
 }
 
 /** Splits `namespace/id` job references; defined in `core/names.ts`, the home of naming rules. */
-export { parseJobRef } from "../core/names.js";

@@ -14,7 +14,7 @@
 import type { JobsResource } from "./resource.js";
 import { HfJobsError, JobFailedError, JobStalledError, ValidationError, WaitTimeoutError, abortError } from "../core/errors.js";
 import { linkAbort } from "../core/abort.js";
-import { ErrorBudget } from "../streams/engine.js";
+import { ErrorBudget } from "../core/failures.js";
 import { positive } from "../core/options.js";
 import { sleep } from "../core/sleep.js";
 import { isSuccess, isTerminal } from "./parse.js";

@@ -21,67 +21,17 @@
 import { linkAbort } from "../core/abort.js";
 import type { ClientContext } from "../core/context.js";
 import {
-  AuthenticationError,
-  BadRequestError,
   ConnectionError,
-  MissingTokenError,
-  NotFoundError,
-  PermissionDeniedError,
-  ResponseValidationError,
   ValidationError,
-  isAbortError,
 } from "../core/errors.js";
 import { type RetryPolicy, backoffMs } from "../core/retry.js";
 import { sleep } from "../core/sleep.js";
 import type { HttpRequest } from "../core/transport.js";
 import { isTerminal } from "../jobs/parse.js";
 import type { Job } from "../types.js";
-import { EventTooLargeError, type SseEnd, type SseEvent, readSse } from "./sse.js";
-
-/**
- * Errors that another attempt cannot fix: 400, 401, 403, 404, invalid input, a missing token and
- * an event over the size limit (a replay would meet it again). Everything else (network, timeouts,
- * 429, 5xx) may pass, so it is retried. A 2xx answer the SDK cannot understand
- * (`ResponseValidationError`) is neither: see {@link ErrorBudget}.
- */
-export function isPermanentError(error: unknown): boolean {
-  return (
-    error instanceof MissingTokenError ||
-    error instanceof AuthenticationError ||
-    error instanceof PermissionDeniedError ||
-    error instanceof NotFoundError ||
-    error instanceof BadRequestError ||
-    error instanceof ValidationError ||
-    error instanceof EventTooLargeError ||
-    isAbortError(error)
-  );
-}
-
-/**
- * Consecutive `ResponseValidationError`s (a 2xx answer the SDK cannot understand) a poll or a
- * status check tolerates before throwing: one may be a proxy's page, three in a row are not.
- */
-export const MAX_BAD_RESPONSES = 3;
-
-/**
- * Decides, for a loop that retries transient failures, which error ends it: permanent errors at
- * once, the {@link MAX_BAD_RESPONSES}-th consecutive `ResponseValidationError`, nothing else.
- */
-export class ErrorBudget {
-  #bad = 0;
-
-  /** Whether `error` must be thrown rather than retried. */
-  fatal(error: unknown): boolean {
-    if (isPermanentError(error)) return true;
-    if (error instanceof ResponseValidationError) return ++this.#bad >= MAX_BAD_RESPONSES;
-    return false;
-  }
-
-  /** A request succeeded: the count of bad answers starts again. */
-  ok(): void {
-    this.#bad = 0;
-  }
-}
+import { type SseEnd, type SseEvent, readSse } from "./sse.js";
+import { ErrorBudget, isPermanentError } from "../core/failures.js";
+import { positive } from "../core/options.js";
 
 /** Reconnection tuning of a followed stream (logs, metrics). */
 export interface ReconnectOptions {
@@ -117,14 +67,6 @@ export function reconnectPolicy(options: ReconnectOptions | undefined): Reconnec
   };
 }
 
-/** Checks a window or delay option (ms): a positive number, else the default. */
-export function positive(field: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
-    throw new ValidationError(field, "expected a positive number of milliseconds");
-  }
-  return value;
-}
 
 /** The error thrown when a stream gives up reconnecting; keeps the last failure as `cause`. */
 function gaveUp(what: string, attempts: number, last: unknown): ConnectionError {

@@ -8,10 +8,11 @@
  */
 import { ValidationError } from "../core/errors.js";
 import type { JobsResource } from "../jobs/resource.js";
-import { parseJobRef } from "../jobs/spec.js";
+import { parseJobRef } from "../core/names.js";
 import type { Job } from "../types.js";
 import { BatchStream } from "./batch-stream.js";
-import { type ReconnectOptions, followJobStream, openJobStream, positive, reconnectPolicy } from "./engine.js";
+import { positive } from "../core/options.js";
+import { type ReconnectOptions, followJobStream, openJobStream, reconnectPolicy } from "./engine.js";
 import type { LogLine } from "./log-line.js";
 import { ReplayCursor } from "./replay-cursor.js";
 import { MAX_EVENT_CHARS } from "./sse.js";

@@ -9,11 +9,12 @@
  */
 import { InternalServerError } from "../core/errors.js";
 import type { JobsResource } from "../jobs/resource.js";
-import { parseJobRef } from "../jobs/spec.js";
+import { parseJobRef } from "../core/names.js";
 import type { Job } from "../types.js";
 import { MetricEventWire } from "../wire/schemas.js";
 import { BatchStream } from "./batch-stream.js";
-import { type ReconnectOptions, followJobStream, openJobStream, positive, reconnectPolicy } from "./engine.js";
+import { positive } from "../core/options.js";
+import { type ReconnectOptions, followJobStream, openJobStream, reconnectPolicy } from "./engine.js";
 import { MAX_EVENT_CHARS, type SseEvent } from "./sse.js";
 
 /** Usage of one GPU. */

@@ -18,7 +18,8 @@
  * @module
  */
 import { type EventSourceMessage, createParser } from "eventsource-parser";
-import { ResponseValidationError } from "../core/errors.js";
+import { EventTooLargeError } from "../core/errors.js";
+import { MAX_TIMEOUT_MS } from "../core/options.js";
 
 /** One SSE event (`event` is undefined when the server sent no `event:` field). */
 export type SseEvent = EventSourceMessage;
@@ -39,23 +40,6 @@ export interface SseReadOptions {
 /** Default size limit of one event: 1 MiB of characters. */
 export const MAX_EVENT_CHARS = 1 << 20;
 
-/**
- * An SSE event, or a line without its line break, longer than the reader's limit. Reading on
- * would mean holding an unbounded line in memory, and a reconnection would meet the same event,
- * so the stream ends with this error (a `ResponseValidationError`).
- */
-export class EventTooLargeError extends ResponseValidationError {
-  /** The limit that was passed, in characters. */
-  readonly limit: number;
-
-  constructor(limit: number) {
-    super(`an event of the stream is longer than ${limit} characters (the limit)`);
-    this.limit = limit;
-  }
-}
-
-// setTimeout overflows above 2^31-1 ms and fires at once: longer waits are done in slices.
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Yields the events of `body` chunk by chunk (never an empty batch, except as a quiet tick).
@@ -155,7 +139,7 @@ class Deadline {
 
   race<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
     return new Promise<T | undefined>((resolve, reject) => {
-      this.#handle = setTimeout(() => resolve(undefined), Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+      this.#handle = setTimeout(() => resolve(undefined), Math.max(0, Math.min(ms, MAX_TIMEOUT_MS)));
       promise.then(
         (value) => {
           this.clear();
