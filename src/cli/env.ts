@@ -1,5 +1,5 @@
 /**
- * `-e/--env`, `-s/--secrets`, `--env-file`, `--secrets-file` (reference §11.1). Files are read
+ * `-e/--env`, `-s/--secrets`, `--env-file`, `--secrets-file`. Files are read
  * first and the flags override them, in command-line order. A bare `KEY` takes the local value;
  * for secrets, `HF_TOKEN` is the token the CLI itself uses (`--token` or the SDK's discovery),
  * so `-s HF_TOKEN` forwards it. A token never travels as a plain env variable.

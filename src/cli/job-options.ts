@@ -1,5 +1,5 @@
 /**
- * The job options shared by `run`, `uv run`, `scheduled run` and `sweep` (reference §11, §15):
+ * The job options shared by `run`, `uv run`, `scheduled run` and `sweep`:
  * their `parseArgs` definitions and their conversion into the SDK's spec fields.
  * @module
  */
@@ -120,7 +120,7 @@ const VOLUME_TYPES: Record<string, Volume["type"]> = {
 };
 
 /**
- * `-v hf://[TYPE/]OWNER/NAME[@REVISION][/PATH]:/MOUNT[:ro|:rw]` (reference §11.5). TYPE is
+ * `-v hf://[TYPE/]OWNER/NAME[@REVISION][/PATH]:/MOUNT[:ro|:rw]`. TYPE is
  * `models` (default), `datasets`, `spaces` or `buckets`. Without `:ro`/`:rw` the service default
  * applies (read-only for repositories, read-write for buckets).
  */

@@ -8,11 +8,11 @@
 
 /**
  * What a Hugging Face access token looks like: `hf_`, or `hf_oauth_` for OAuth tokens, then at
- * least 20 letters and digits, not glued to a preceding letter or digit. Real tokens carry 34
+ * least 20 letters and digits, not glued to a preceding letter, digit or `_`. Real tokens carry 34
  * or more; the margin catches truncated copies, while identifiers such as `hf_transfer` or
- * `hf_hub_download` (underscores, short) do not match.
+ * `hf_hub_download` (underscores, short) or `load_hf_...` do not match.
  */
-export const TOKEN_PATTERN = /(?<![A-Za-z0-9])hf_(?:oauth_)?[A-Za-z0-9]{20,}/;
+export const TOKEN_PATTERN = /(?<![A-Za-z0-9_])hf_(?:oauth_)?[A-Za-z0-9]{20,}/;
 
 const TOKEN_PATTERN_ALL = new RegExp(TOKEN_PATTERN.source, "g");
 const MASK = "***";

@@ -1,5 +1,5 @@
 /**
- * `hf-jobs scheduled ...`: jobs the service runs on a cron schedule (reference §13).
+ * `hf-jobs scheduled ...`: jobs the service runs on a cron schedule.
  * @module
  */
 import type { ScheduledJob } from "../../scheduled/types.js";
