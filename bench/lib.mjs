@@ -24,7 +24,7 @@ export const settings = {
   importRuns: Math.round(numberFromEnv("BENCH_IMPORT_RUNS", 15)),
   // Rounds of (fanOut, naive loop).
   fanOutRounds: Math.round(numberFromEnv("BENCH_FANOUT_ROUNDS", 3)),
-  // Only these scenarios (comma-separated: package,overhead,logs,memory,fanout); default all.
+  // Only these scenarios (comma-separated: package,cli,overhead,logs,memory,fanout,hostile); default all.
   only: (process.env.BENCH_ONLY ?? "")
     .split(",")
     .map((s) => s.trim())
