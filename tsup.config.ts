@@ -30,6 +30,7 @@ export default defineConfig([
     sourcemap: true,
     noExternal: bundled,
     banner: { js: "#!/usr/bin/env node" },
-    splitting: false,
+    // A command loaded with `import()` gets its own chunk, so that `--help` does not load them all.
+    splitting: true,
   },
 ]);
