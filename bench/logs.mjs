@@ -48,7 +48,17 @@ export async function benchLogs() {
     const readers = Object.fromEntries(
       names.map((name) => {
         const ms = median(runs[name].map((r) => r.ms));
-        return [name, { label: READERS[name], medianMs: ms, linesPerSec: (lines / ms) * 1000, mbPerSec: wireBytes / MB / (ms / 1000), runsMs: runs[name].map((r) => r.ms) }];
+        return [
+          name,
+          {
+            label: READERS[name],
+            medianMs: ms,
+            linesPerSec: (lines / ms) * 1000,
+            mbPerSec: wireBytes / MB / (ms / 1000),
+            peakRss: median(runs[name].map((r) => r.peakRss)),
+            runsMs: runs[name].map((r) => r.ms),
+          },
+        ];
       }),
     );
     return {

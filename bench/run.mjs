@@ -58,6 +58,10 @@ if (results.logs) {
     rows.push([scenario, "lines/s (higher is better)", fmtInt(readers.sdk.linesPerSec), r.label, fmtInt(r.linesPerSec), fmtRatio(readers.sdk.linesPerSec / r.linesPerSec)]);
     rows.push([scenario, "MB/s of SSE (higher is better)", readers.sdk.mbPerSec.toFixed(1), r.label, r.mbPerSec.toFixed(1), fmtRatio(readers.sdk.mbPerSec / r.mbPerSec)]);
   }
+  for (const other of ["bare", "hub"]) {
+    const r = readers[other];
+    rows.push([scenario, "peak RSS of the reader's process (lower is better)", fmtBytes(readers.sdk.peakRss), r.label, fmtBytes(r.peakRss), fmtRatio(readers.sdk.peakRss / r.peakRss)]);
+  }
 }
 
 if (results.memory) {
@@ -65,6 +69,10 @@ if (results.memory) {
   const scenario = `memory, following a ${fmtBytes(m.logBytes)} log`;
   rows.push([scenario, "peak RSS of the follower", fmtBytes(m.peakRss), "RSS at start / at 10% of the log", `${fmtBytes(m.startRss)} / ${fmtBytes(m.rssAtTenth)}`, ""]);
   rows.push([scenario, "RSS slope (MB per 100 MB of log)", m.slopeMbPer100Mb.toFixed(2), "flat = 0", "0", ""]);
+  if (m.atPeak) {
+    const p = m.atPeak;
+    rows.push([scenario, "at the peak: V8 heap used / total, external (array buffers)", `${fmtBytes(p.heapUsed)} / ${fmtBytes(p.heapTotal)}, ${fmtBytes(p.external)} (${fmtBytes(p.arrayBuffers)})`, "", "", ""]);
+  }
 }
 
 if (results.fanout) {
