@@ -49,7 +49,8 @@ console.log("cjs ok", sdk.VERSION);`,
     join(scratch, "use.mjs"),
     `import { JobsClient, isSuccess } from "@org/hf-jobs";
 import { startEmulator } from "@org/hf-jobs/emulator";
-const emu = await startEmulator({ logger: () => {} });
+// Host processes: the smoke test must not depend on a container engine being installed.
+const emu = await startEmulator({ containerEngine: "none", logger: () => {} });
 try {
   const client = new JobsClient({ endpoint: emu.url, token: emu.token });
   const job = await client.run({ image: "node:20", command: [process.execPath, "-e", "console.log(42)"] });
