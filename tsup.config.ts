@@ -4,7 +4,9 @@ import { defineConfig } from "tsup";
 // Every runtime dependency is bundled into dist: loading one file costs a fraction of resolving
 // and evaluating a hundred (zod alone is ~100 ESM files), and the CommonJS build then no longer
 // `require()`s ESM-only packages (ky, p-limit), which Node 20 before 20.19 cannot do. No public
-// type comes from these packages, so users never meet a second copy of a type they import.
+// type comes from these packages, so users never meet a second copy of a type they import; the
+// declarations leave out what is marked `@internal` (the transport and its zod generics), so the
+// published types import nothing from zod either.
 const manifest = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
   dependencies?: Record<string, string>;
 };
@@ -14,7 +16,7 @@ export default defineConfig([
   {
     entry: { index: "src/index.ts", emulator: "src/emulator/index.ts" },
     format: ["esm", "cjs"],
-    dts: true,
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: true,
     target: "node20",

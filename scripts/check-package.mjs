@@ -22,6 +22,14 @@ for (const file of ["index.js", "index.cjs", "emulator.js", "emulator.cjs", "cli
   const external = [...new Set(specifiers.filter((s) => !isBuiltin(s) && !s.startsWith(".")))];
   if (external.length > 0) throw new Error(`dist/${file} imports packages at runtime: ${external.join(", ")} (bundle them in tsup.config.ts)`);
 }
+step("published types import no bundled package");
+for (const file of ["index.d.ts", "index.d.cts", "emulator.d.ts", "emulator.d.cts"]) {
+  const types = readFileSync(join(root, "dist", file), "utf8");
+  const imported = [...types.matchAll(/^(?:import|export)\s[^;]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]);
+  const external = [...new Set(imported.filter((s) => !isBuiltin(s) && !s.startsWith(".")))];
+  // A bundled package's types would reach users as a second copy of that package.
+  if (external.length > 0) throw new Error(`dist/${file} imports types from ${external.join(", ")}: mark the declaration @internal or keep it out of the public API`);
+}
 step("publint");
 process.stdout.write(run("npx", ["--no-install", "publint", "--strict"]));
 step("attw");
