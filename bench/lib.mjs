@@ -16,7 +16,7 @@ function numberFromEnv(name, fallback) {
 
 /** Settings, all overridable from the environment (see docs/benchmarks.md). */
 export const settings = {
-  // Scales every size (log lines, memory log, sweep jobs) for quick runs; 1 = the figures of the issue.
+  // Scales every size (log lines, memory log, sweep jobs, hostile answers) for quick runs; 1 = full size.
   scale: numberFromEnv("BENCH_SCALE", 1),
   // Interleaved rounds of the log-streaming readers (one fresh process per reader and round).
   logRuns: Math.round(numberFromEnv("BENCH_RUNS", 5)),
@@ -24,7 +24,7 @@ export const settings = {
   importRuns: Math.round(numberFromEnv("BENCH_IMPORT_RUNS", 15)),
   // Rounds of (fanOut, naive loop).
   fanOutRounds: Math.round(numberFromEnv("BENCH_FANOUT_ROUNDS", 3)),
-  // Only these scenarios (comma-separated: package,overhead,logs,memory,fanout); default all.
+  // Only these scenarios (comma-separated: package,cli,overhead,logs,memory,fanout,hostile); default all.
   only: (process.env.BENCH_ONLY ?? "")
     .split(",")
     .map((s) => s.trim())

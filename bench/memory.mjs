@@ -23,6 +23,7 @@ export async function benchMemory() {
     const steady = samples.filter((s) => s.logBytes >= 0.1 * result.logBytes);
     const perMbOfLog = slope(steady.map((s) => ({ x: s.logBytes / MB, y: s.rss / MB })));
     const peak = Math.max(...samples.map((s) => s.rss));
+    const atPeak = samples.find((s) => s.rss === peak);
     const atTenth = steady[0]?.rss ?? peak;
     progress(`memory: peak RSS ${fmtBytes(peak)}, slope ${(perMbOfLog * 100).toFixed(2)} MB per 100 MB of log`);
     return {
@@ -33,6 +34,7 @@ export async function benchMemory() {
       peakRss: peak,
       rssAtTenth: atTenth,
       endRss: samples.at(-1)?.rss ?? peak,
+      atPeak: atPeak && { heapTotal: atPeak.heapTotal, heapUsed: atPeak.heapUsed, external: atPeak.external, arrayBuffers: atPeak.arrayBuffers },
       slopeMbPer100Mb: perMbOfLog * 100,
       samples: samples.length,
       series: downsample(samples, 200),

@@ -4,7 +4,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { benchCli } from "./cli.mjs";
 import { benchFanOut } from "./fanout.mjs";
+import { goalRows } from "./goals.mjs";
+import { benchHostile } from "./hostile.mjs";
 import { BENCH_DIR, ROOT, fmtBytes, fmtInt, fmtMs, fmtRatio, progress, settings, table } from "./lib.mjs";
 import { benchLogs } from "./logs.mjs";
 import { benchMemory } from "./memory.mjs";
@@ -18,10 +21,12 @@ if (!existsSync(join(ROOT, "dist", "index.js")) || !existsSync(join(ROOT, "dist"
 // Quiet first (imports), the long streams next, the process-heavy sweep last.
 const SCENARIOS = [
   ["package", benchPackage],
+  ["cli", benchCli],
   ["overhead", benchOverhead],
   ["logs", benchLogs],
   ["memory", benchMemory],
   ["fanout", benchFanOut],
+  ["hostile", benchHostile],
 ];
 
 const startedAt = new Date();
@@ -44,7 +49,6 @@ const machine = {
 
 // --- the table ---------------------------------------------------------------------------------
 const rows = [["scenario", "metric", "@org/hf-jobs", "baseline", "baseline value", "ratio"]];
-const notes = [];
 
 if (results.logs) {
   const { readers, lines, wireBytes, runs } = results.logs;
@@ -54,12 +58,10 @@ if (results.logs) {
     rows.push([scenario, "lines/s (higher is better)", fmtInt(readers.sdk.linesPerSec), r.label, fmtInt(r.linesPerSec), fmtRatio(readers.sdk.linesPerSec / r.linesPerSec)]);
     rows.push([scenario, "MB/s of SSE (higher is better)", readers.sdk.mbPerSec.toFixed(1), r.label, r.mbPerSec.toFixed(1), fmtRatio(readers.sdk.mbPerSec / r.mbPerSec)]);
   }
-  const ratio = results.logs.ratioVsBare;
-  notes.push(
-    ratio >= results.logs.target
-      ? `log streaming: client.logs runs at ${fmtRatio(ratio)} the bare baseline: meets the target (>= ${results.logs.target}x).`
-      : `log streaming: MISSES THE TARGET: client.logs runs at ${fmtRatio(ratio)} the bare baseline (target >= ${results.logs.target}x).`,
-  );
+  for (const other of ["bare", "hub"]) {
+    const r = readers[other];
+    rows.push([scenario, "peak RSS of the reader's process (lower is better)", fmtBytes(readers.sdk.peakRss), r.label, fmtBytes(r.peakRss), fmtRatio(readers.sdk.peakRss / r.peakRss)]);
+  }
 }
 
 if (results.memory) {
@@ -67,6 +69,10 @@ if (results.memory) {
   const scenario = `memory, following a ${fmtBytes(m.logBytes)} log`;
   rows.push([scenario, "peak RSS of the follower", fmtBytes(m.peakRss), "RSS at start / at 10% of the log", `${fmtBytes(m.startRss)} / ${fmtBytes(m.rssAtTenth)}`, ""]);
   rows.push([scenario, "RSS slope (MB per 100 MB of log)", m.slopeMbPer100Mb.toFixed(2), "flat = 0", "0", ""]);
+  if (m.atPeak) {
+    const p = m.atPeak;
+    rows.push([scenario, "at the peak: V8 heap used / total, external (array buffers)", `${fmtBytes(p.heapUsed)} / ${fmtBytes(p.heapTotal)}, ${fmtBytes(p.external)} (${fmtBytes(p.arrayBuffers)})`, "", "", ""]);
+  }
 }
 
 if (results.fanout) {
@@ -100,11 +106,31 @@ if (results.package) {
   rows.push([scenario, "runtime dependency tree (installed)", `${fmtBytes(deps.bytes)}, ${deps.count} packages`, "@huggingface/hub installed", `${fmtBytes(hub.bytes)}, ${hub.count} packages`, fmtRatio(deps.bytes / hub.bytes)]);
 }
 
+if (results.cli) {
+  const c = results.cli.commands;
+  const scenario = `CLI, whole process, median of ${results.cli.runs}`;
+  for (const name of ["help", "ps"]) {
+    rows.push([scenario, `${c[name].label} (lower is better)`, fmtMs(c[name].medianMs), c.node.label, fmtMs(c.node.medianMs), `${fmtRatio(c[name].medianMs / c.node.medianMs)} (+${fmtMs(c[name].medianMs - c.node.medianMs)})`]);
+  }
+}
+
+const goals = [["figure", "goal", "measured", "met"], ...goalRows(results)];
+
+// Oversized answers: the client's peak RSS; stalled ones: the time until the call fails or ends.
+const hostile = [["hostile server", "outcome", "time", "peak RSS (growth over start)"]];
+for (const h of Object.values(results.hostile ?? {})) {
+  const growth = Number.isFinite(h.peakRss) ? `${fmtBytes(h.peakRss)} (+${fmtBytes(Math.max(0, h.peakRss - h.startRss))})` : "n/a";
+  hostile.push([h.label.replace("200 MB", fmtBytes(h.bytes ?? 0)), h.outcome.replace(/http:\/\/127\.0\.0\.1:\d+/g, "").replace(/x{12,}/g, "xxx…"), fmtMs(h.ms), growth]);
+}
+
 const header = `@org/hf-jobs benchmarks · ${startedAt.toISOString()} · node ${machine.node} · ${machine.platform} · ${machine.cpus} CPUs (${machine.cpu}) · scale ${settings.scale}`;
-process.stdout.write(`\n${header}\n\n${table(rows)}\n\n${notes.join("\n")}${notes.length ? "\n" : ""}`);
+const sections = [table(rows)];
+if (goals.length > 1) sections.push(table(goals));
+if (hostile.length > 1) sections.push(table(hostile));
+process.stdout.write(`\n${header}\n\n${sections.join("\n\n")}\n`);
 
 const dir = join(BENCH_DIR, "results");
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
-writeFileSync(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, settings, results, table: rows, notes }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, settings, results, table: rows, goals, hostile }, null, 2)}\n`);
 progress(`results saved to ${file}`);

@@ -68,4 +68,5 @@ const readers = { sdk, bare, hub };
 const started = performance.now();
 const result = await readers[reader]();
 const ms = performance.now() - started;
-workerResult({ reader, ms, ...result });
+// Peak RSS of the whole process (kernel-tracked), to compare what each reader holds.
+workerResult({ reader, ms, peakRss: process.resourceUsage().maxRSS * 1024, ...result });

@@ -9,7 +9,11 @@ let lines = 0;
 let logBytes = 0;
 const started = performance.now();
 const samples = [];
-const sample = () => samples.push({ ms: Math.round(performance.now() - started), logBytes, rss: process.memoryUsage.rss() });
+// Where the memory is: V8's heap (JS objects, strings), external memory (Buffers and the like).
+const sample = () => {
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  samples.push({ ms: Math.round(performance.now() - started), logBytes, rss, heapTotal, heapUsed, external, arrayBuffers });
+};
 const startRss = process.memoryUsage.rss();
 const timer = setInterval(sample, sampleMs);
 for await (const line of client.logs(jobId, { follow: true })) {

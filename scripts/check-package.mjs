@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Checks the package the way users meet it: lint the manifest (publint), check the types of
 // every entry under each module resolution (attw), then install the packed tarball in a scratch
-// project and load it from CommonJS and from ESM, and run its bin.
+// project and load it from CommonJS and from ESM, and run its bin. The runtime dependencies are
+// bundled into dist (see tsup.config.ts): every built file must load with Node's built-ins alone.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -13,6 +15,21 @@ const step = (name) => process.stdout.write(`check-package: ${name}\n`);
 
 step("build");
 run("npm", ["run", "--silent", "build"]);
+step("built files import Node built-ins only");
+for (const file of ["index.js", "index.cjs", "emulator.js", "emulator.cjs", "cli.js"]) {
+  const code = readFileSync(join(root, "dist", file), "utf8");
+  const specifiers = [...code.matchAll(/(?:^import\s[^;]*?from\s*|^import\s*|\brequire\(|\bimport\()\s*["']([^"']+)["']/gm)].map((m) => m[1]);
+  const external = [...new Set(specifiers.filter((s) => !isBuiltin(s) && !s.startsWith(".")))];
+  if (external.length > 0) throw new Error(`dist/${file} imports packages at runtime: ${external.join(", ")} (bundle them in tsup.config.ts)`);
+}
+step("published types import no bundled package");
+for (const file of ["index.d.ts", "index.d.cts", "emulator.d.ts", "emulator.d.cts"]) {
+  const types = readFileSync(join(root, "dist", file), "utf8");
+  const imported = [...types.matchAll(/^(?:import|export)\s[^;]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]);
+  const external = [...new Set(imported.filter((s) => !isBuiltin(s) && !s.startsWith(".")))];
+  // A bundled package's types would reach users as a second copy of that package.
+  if (external.length > 0) throw new Error(`dist/${file} imports types from ${external.join(", ")}: mark the declaration @internal or keep it out of the public API`);
+}
 step("publint");
 process.stdout.write(run("npx", ["--no-install", "publint", "--strict"]));
 step("attw");
@@ -40,6 +57,7 @@ console.log("cjs ok", sdk.VERSION);`,
     join(scratch, "use.mjs"),
     `import { JobsClient, isSuccess } from "@org/hf-jobs";
 import { startEmulator } from "@org/hf-jobs/emulator";
+// Host processes: the smoke test must not depend on a container engine being installed.
 const emu = await startEmulator({ containerEngine: "none", logger: () => {} });
 try {
   const client = new JobsClient({ endpoint: emu.url, token: emu.token });
