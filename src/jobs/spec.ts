@@ -8,6 +8,7 @@ import { ValidationError } from "../core/errors.js";
 import { ENV_NAME_PATTERN, isValidNamespace } from "../core/names.js";
 import { looksLikeToken, normalizeToken } from "../core/redact.js";
 import type { JobSpecWire, VolumeWire } from "../wire/schemas.js";
+import { shippedFilesIn, tokenInShippedFile } from "../uv/bootstrap.js";
 import type { JobSpecInput, RunSpec } from "../types.js";
 
 const SPACE_PREFIXES = ["https://huggingface.co/spaces/", "https://hf.co/spaces/", "huggingface.co/spaces/", "hf.co/spaces/"];
@@ -216,13 +217,20 @@ function tokenInEnv(key: string): ValidationError {
 /**
  * Refuses an env value that is the client's own token, whatever its shape (tokens of other
  * services need not start with `hf_`), also when pasted with white space, quotes or `Bearer `
- * around it or embedded in a longer value. Runs where the token is known, before any create.
+ * around it or embedded in a longer value; and a file shipped in `env` by a uv spec that holds
+ * it. Runs where the token is known (every create), before any request.
  */
 export function checkEnvAgainstToken(env: Record<string, string> | undefined, token: string | undefined): void {
   const known = token === undefined ? "" : normalizeToken(token);
   if (known.length < 8 || !env) return;
   for (const [key, value] of Object.entries(env)) {
     if (normalizeToken(value) === known || value.includes(known)) throw tokenInEnv(key);
+  }
+  // Shipped files travel base64-encoded: only their decoded bytes can show the token.
+  const knownBytes = Buffer.from(known, "utf8");
+  for (const file of shippedFilesIn(env)) {
+    const { buffer, byteOffset, byteLength } = file.content;
+    if (Buffer.from(buffer, byteOffset, byteLength).includes(knownBytes)) throw tokenInShippedFile("files", file.name);
   }
 }
 
