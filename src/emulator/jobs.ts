@@ -18,6 +18,7 @@ import type { JobSpec } from "./spec.js";
 
 /** The service's default timeout when a spec sets none: 30 minutes. */
 export const DEFAULT_TIMEOUT_SECONDS = 30 * 60;
+// Node's setTimeout limit, a runtime fact rather than a wire one: the emulator shares only src/wire/ with the client.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the store needs from the rest of the emulator. */
