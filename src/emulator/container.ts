@@ -87,6 +87,23 @@ export async function selectEngine(choice: EngineChoice): Promise<ContainerEngin
   return null;
 }
 
+/** Exit code of `docker run` and `podman run` when the engine itself failed, not the container's command. */
+export const ENGINE_FAILED_EXIT = 125;
+
+/**
+ * What a job's log and the emulator's logger say when the engine could not run a container: most
+ * often an engine that needs flags on this machine (podman's rlimits), which only an explicit
+ * engine can take.
+ */
+export function engineFailureHint(engine: ContainerEngine): string {
+  return (
+    `hf-jobs emulator: ${engine.binary} exited with code ${ENGINE_FAILED_EXIT}, the code docker and podman use when they could not run the container (see their message above). ` +
+    `If it needs extra flags on this machine (podman may need --ulimit nofile=4096:4096 --ulimit nproc=4096:4096), start the emulator with ` +
+    `containerEngine "${engine.kind}" and containerRunArgs or containerEngineArgs (hf-jobs emulator --engine ${engine.kind} --run-arg=--ulimit --run-arg=nofile=4096:4096 ...), ` +
+    `or with containerEngine "none" to run jobs as host processes`
+  );
+}
+
 /** Name of a job's container, unique per emulator instance. */
 export function containerName(instance: string, jobId: string): string {
   return `hf-jobs-emu-${instance}-${jobId}`;

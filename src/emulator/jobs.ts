@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type ContainerEngine, containerName, containerPlan } from "./container.js";
+import { type ContainerEngine, containerName, containerPlan, ENGINE_FAILED_EXIT, engineFailureHint } from "./container.js";
 import { containerEnvironment, jobEnvironment } from "./env.js";
 import { findFlavor } from "./hardware.js";
 import type { Entity, Identity } from "./identity.js";
@@ -55,6 +55,7 @@ export class JobStore {
   readonly #live = new Set<JobProcess>();
   readonly #runs = new Set<Promise<void>>();
   #closed = false;
+  #engineHintLogged = false;
   readonly #deps: JobStoreDeps;
 
   constructor(deps: JobStoreDeps) {
@@ -207,6 +208,7 @@ export class JobStore {
         end = { stage: "COMPLETED", message: null, at: outcome.exitedAt };
       } else {
         end = { stage: "ERROR", message: `Job failed with exit code: ${outcome.code}`, at: outcome.exitedAt };
+        if (outcome.code === ENGINE_FAILED_EXIT && this.#deps.engine) this.#explainEngineFailure(job, this.#deps.engine, outcome.exitedAt);
       }
     } catch (error) {
       end = { stage: "ERROR", message: `The emulator could not run the job: ${(error as Error).message}` };
@@ -217,6 +219,17 @@ export class JobStore {
       // working directory gone. Cancel and timeout have set their stage already.
       if (end && job.is("RUNNING")) job.setStage(end.stage, end.message, end.at);
     }
+  }
+
+  /**
+   * The status message stays the service's; the hint goes to the job's log, and once to the
+   * logger, where whoever started the emulator sees it.
+   */
+  #explainEngineFailure(job: Job, engine: ContainerEngine, at: Date): void {
+    const hint = engineFailureHint(engine);
+    job.log.line(hint, at.toISOString());
+    if (!this.#engineHintLogged) this.#deps.options.logger(hint);
+    this.#engineHintLogged = true;
   }
 
   async #plan(job: Job, workDir: string): Promise<SpawnPlan | string> {
