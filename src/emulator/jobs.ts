@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type ContainerEngine, containerName, containerPlan, ENGINE_FAILED_EXIT, engineFailureHint } from "./container.js";
+import { type ContainerEngine, containerName, containerPlan, ENGINE_FAILURE_EXITS, engineFailureHint } from "./container.js";
 import { containerEnvironment, jobEnvironment } from "./env.js";
 import { findFlavor } from "./hardware.js";
 import type { Entity, Identity } from "./identity.js";
@@ -208,7 +208,7 @@ export class JobStore {
         end = { stage: "COMPLETED", message: null, at: outcome.exitedAt };
       } else {
         end = { stage: "ERROR", message: `Job failed with exit code: ${outcome.code}`, at: outcome.exitedAt };
-        if (outcome.code === ENGINE_FAILED_EXIT && this.#deps.engine) this.#explainEngineFailure(job, this.#deps.engine, outcome.exitedAt);
+        if (ENGINE_FAILURE_EXITS.has(outcome.code) && this.#deps.engine) this.#explainEngineFailure(job, this.#deps.engine, outcome);
       }
     } catch (error) {
       end = { stage: "ERROR", message: `The emulator could not run the job: ${(error as Error).message}` };
@@ -225,9 +225,9 @@ export class JobStore {
    * The status message stays the service's; the hint goes to the job's log, and once to the
    * logger, where whoever started the emulator sees it.
    */
-  #explainEngineFailure(job: Job, engine: ContainerEngine, at: Date): void {
-    const hint = engineFailureHint(engine);
-    job.log.line(hint, at.toISOString());
+  #explainEngineFailure(job: Job, engine: ContainerEngine, outcome: { code: number; exitedAt: Date }): void {
+    const hint = engineFailureHint(engine, outcome.code);
+    job.log.line(hint, outcome.exitedAt.toISOString());
     if (!this.#engineHintLogged) this.#deps.options.logger(hint);
     this.#engineHintLogged = true;
   }

@@ -66,7 +66,7 @@ export interface EmulatorOptions {
    * host processes; `"docker"` / `"podman"` require that engine (start-up fails otherwise);
    * `"none"` always runs jobs as host processes. An engine that answers `info` may still fail
    * every `run` (podman without the `--ulimit` flags some machines need): jobs then end with exit
-   * code 125 and their log says to name the engine and pass its flags in `containerRunArgs`.
+   * code 125 or 126 and their log says to name the engine and pass its flags in `containerRunArgs`.
    */
   containerEngine?: "auto" | "docker" | "podman" | "none";
   /**
