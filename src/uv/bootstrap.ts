@@ -184,11 +184,13 @@ export function shippedFilesIn(env: Readonly<Record<string, string>> | undefined
   const manifest = env?.[PAYLOAD_ENV_PREFIX];
   if (env === undefined || manifest === undefined) return [];
   const out: ShippedFile[] = [];
+  // A hand-made manifest may claim any count: no file has more chunks than there are variables.
+  const variables = Object.keys(env).length;
   let k = 0;
   for (const line of manifest.split("\n")) {
     const [, count, mode, name64] = line.split(" ");
     const n = Number(count);
-    if (name64 === undefined || !Number.isSafeInteger(n) || n < 0) continue;
+    if (name64 === undefined || !Number.isSafeInteger(n) || n < 0 || n > variables) continue;
     const chunks: string[] = [];
     for (let j = 0; j < n; j++) chunks.push(env[`${PAYLOAD_ENV_PREFIX}_${k + j}`] ?? "");
     k += n;
