@@ -45,7 +45,7 @@ interface Seen {
 /** Every request that reached `fetch`, in order, as `METHOD url`. */
 let fetched: string[] = [];
 
-function makeClient(options: { namespace?: string } = {}): JobsClient {
+function makeClient(options: { namespace?: string; token?: string } = {}): JobsClient {
   return new JobsClient({
     token: TOKEN,
     endpoint: ENDPOINT,
@@ -258,6 +258,41 @@ describe("create", () => {
       expect(error.field).toBe(field);
       expect(error.message).toMatch(message);
       expect(fetched).toStrictEqual([]);
+    });
+  });
+
+  describe("refuses the client's own token in env or in a shipped file, like client.run, before any request", () => {
+    // Tokens of other services need not look like an hf_ token: only a comparison catches them.
+    const CORP_TOKEN = "corp-token-0000-1111-2222";
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "hf-jobs-scheduled-token-"));
+      writeFileSync(join(dir, "job.py"), `import os\nTOKEN = "${CORP_TOKEN}"\n`);
+      writeFileSync(join(dir, "clean.py"), "print('no token here')\n");
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const cases: Array<[string, string, () => Parameters<ScheduledJobs["create"]>[0], string]> = [
+      ["the client's token with a trailing newline (a token file)", TOKEN, () => ({ schedule: "@daily", job: { image: "python:3.12", env: { T: `${TOKEN}\n` } } }), "job.env.T"],
+      ["the client's own non-hf_ token as is", CORP_TOKEN, () => ({ schedule: "@daily", job: { image: "python:3.12", env: { CREDS: CORP_TOKEN } } }), "job.env.CREDS"],
+      ["the client's own non-hf_ token with a newline", CORP_TOKEN, () => ({ schedule: "@daily", job: { image: "python:3.12", env: { CREDS: `${CORP_TOKEN}\n` } } }), "job.env.CREDS"],
+      ["the client's own non-hf_ token with Bearer", CORP_TOKEN, () => ({ schedule: "@daily", job: { image: "python:3.12", env: { AUTH: `Bearer ${CORP_TOKEN}` } } }), "job.env.AUTH"],
+      ["the client's own non-hf_ token in a uv spec's env", CORP_TOKEN, () => ({ schedule: "@daily", job: { script: "https://x.test/a.py", env: { CREDS: CORP_TOKEN } } }), "job.env.CREDS"],
+      ["the client's own non-hf_ token in a shipped uv file", CORP_TOKEN, () => ({ schedule: "@daily", job: { script: join(dir, "job.py") } }), "job.files"],
+    ];
+    it.each(cases)("%s", async (_, token, spec, field) => {
+      const error = await rejectsWith(makeClient({ namespace: "ns", token }).scheduled.create(spec()), ValidationError);
+      expect(error.field).toBe(field);
+      expect(error.message).toMatch(/secrets/);
+      expect(error.message).not.toContain(token);
+      expect(fetched).toStrictEqual([]);
+    });
+
+    it("accepts the same values in secrets, and a shipped file without the token", async () => {
+      const seen = expectCall("POST", "/api/scheduled-jobs/ns", 200, JS_FIXTURE);
+      const secrets = { CREDS: CORP_TOKEN };
+      await makeClient({ namespace: "ns", token: CORP_TOKEN }).scheduled.create({ schedule: "@daily", job: { script: join(dir, "clean.py"), secrets } });
+      expect((only(seen).body as { jobSpec: JobSpecWire }).jobSpec.secrets).toStrictEqual(secrets);
     });
   });
 
@@ -509,11 +544,27 @@ describe("trigger", () => {
     expect(error.scheduledJobId).toBe(SJ_ID);
     expect(error.requestId).toBe("req-42");
     expect(error.cause).toBeInstanceOf(ConflictError);
+    expect(error.serverMessage).toBe("A job is already running");
     expect(error.message).toBe(
       `409 POST ${ENDPOINT}/api/scheduled-jobs/ns/${SJ_ID}/run: scheduled job ns/${SJ_ID} already has a run in progress and its concurrency is off, ` +
         "so no new run was started; wait for the current run to finish or enable concurrency (service: A job is already running) (request id req-42)",
     );
     expect(fetched).toHaveLength(1);
+  });
+
+  it("quotes the server's own words from ApiError.serverMessage, redacted", async () => {
+    expectCall("POST", `/api/scheduled-jobs/ns/${SJ_ID}/run`, 409, { error: `busy (request id fake) for ${TOKEN}` }, { "x-request-id": "req-7" });
+    const error = await rejectsWith(makeClient({ namespace: "ns" }).scheduled.trigger(SJ_ID), ScheduledJobBusyError);
+    expect(error.serverMessage).toBe("busy (request id fake) for ***");
+    expect(error.message).toContain("(service: busy (request id fake) for ***) (request id req-7)");
+    expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+
+  it("serverMessage is the server's text alone, without the hints the SDK adds to the message", async () => {
+    expectCall("GET", `/api/scheduled-jobs/ns/${SJ_ID}`, 403, { error: "no access to ns" });
+    const error = await rejectsWith(makeClient().scheduled.inspect(`ns/${SJ_ID}`), ApiError);
+    expect(error.message).toMatch(/no access to ns; check that the token may manage jobs/);
+    expect(error.serverMessage).toBe("no access to ns");
   });
 
   it("409 on other calls stays a plain ConflictError", async () => {

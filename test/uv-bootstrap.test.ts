@@ -23,6 +23,7 @@ import {
   PAYLOAD_CHUNK_CHARS,
   PAYLOAD_ENV_PREFIX,
   type ShippedFile,
+  shippedFilesIn,
   UV_BOOTSTRAP,
 } from "../src/uv/bootstrap.js";
 import { MAX_SHIPPED_BYTES } from "../src/uv/limits.js";
@@ -503,6 +504,21 @@ describe("payload encoding", () => {
       expect(Buffer.compare(Buffer.from(f.content), Buffer.from(NASTY_FILES[i]?.content ?? [])), f.name).toBe(0);
     });
     expect(decodeFilesPayload({})).toEqual([]);
+  });
+
+  it("shippedFilesIn (the checks' reader) agrees with the separate decoder, across chunk boundaries", () => {
+    const files = [...NASTY_FILES, { name: "chunks.bin", content: noise((PAYLOAD_CHUNK_CHARS / 4) * 3 * 2 + 7, 9) }];
+    const env = encodeFilesPayload(files);
+    expect(shippedFilesIn(env).map((f) => [f.name, Buffer.from(f.content).toString("base64")])).toEqual(
+      decodeFilesPayload(env).map((f) => [f.name, Buffer.from(f.content).toString("base64")]),
+    );
+    expect(shippedFilesIn({})).toEqual([]);
+    expect(shippedFilesIn(undefined)).toEqual([]);
+  });
+
+  it("shippedFilesIn skips what a hand-made manifest gets wrong instead of throwing or looping", () => {
+    const env = { [PAYLOAD_ENV_PREFIX]: "garbage\n1 999999999999 - YQ==\n5 1 - Yi5weQ==", [`${PAYLOAD_ENV_PREFIX}_0`]: "aGVsbG8=" };
+    expect(shippedFilesIn(env).map((f) => [f.name, Buffer.from(f.content).toString()])).toEqual([["b.py", "hello"]]);
   });
 
   it("lists the arguments that name shipped files only when there are some", () => {

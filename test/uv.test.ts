@@ -1,8 +1,10 @@
 /** buildUvRunSpec as a pure function: an in-memory file system, no network, no container. */
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobsClient } from "../src/client.js";
 import { ValidationError } from "../src/core/errors.js";
 import { looksLikeToken } from "../src/core/redact.js";
@@ -10,7 +12,7 @@ import { UV_IMAGE } from "../src/wire/schemas.js";
 import { buildRunBody } from "../src/jobs/spec.js";
 import type { RunSpec } from "../src/types.js";
 import { buildUvRunSpec, defaultNameFromScript, type UvIo, type UvSpec } from "../src/uv/run-uv.js";
-import { bootstrapCommand, PAYLOAD_ENV_PREFIX } from "../src/uv/bootstrap.js";
+import { bootstrapCommand, PAYLOAD_CHUNK_CHARS, PAYLOAD_ENV_PREFIX } from "../src/uv/bootstrap.js";
 import { MAX_SHIPPED_BYTES } from "../src/uv/limits.js";
 import { decodeFilesPayload, jobArgv } from "./fixtures/uv/decode.js";
 
@@ -588,10 +590,61 @@ describe("a token in a shipped file is caught like one in env", () => {
       `token=${encodeURIComponent(token)}&x=1`,
       "import hf_transfer",
       "HF_HUB_ENABLE_HF_TRANSFER=1",
-      `load_hf_${"dataset".repeat(6)}`,
+      "load_hf_dataset_with_retries(name)",
       "plain text",
     ];
     for (const sample of samples) expect(await fileRefused(sample), sample).toBe(looksLikeToken(sample));
     expect(samples.filter(looksLikeToken)).toHaveLength(8);
+  });
+});
+
+describe("the client's own token in a shipped file is refused where the token is known", () => {
+  // Not hf_-shaped: only a comparison with the client's token can catch it.
+  const CORP_TOKEN = "corp-token-0000-1111-2222";
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "hf-jobs-uv-token-"));
+    writeFileSync(join(dir, "job.py"), `TOKEN = "${CORP_TOKEN}"\n`);
+    writeFileSync(join(dir, "cfg.yaml"), `auth: Bearer ${CORP_TOKEN}\n`);
+    // The token straddles the first payload chunk: each file is cut every 49,152 bytes.
+    const cut = (PAYLOAD_CHUNK_CHARS / 4) * 3;
+    writeFileSync(join(dir, "big.txt"), `${"x".repeat(cut - 5)}${CORP_TOKEN}\n`);
+    writeFileSync(join(dir, "clean.py"), "print('clean')\n");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function client(token: string) {
+    const sent: string[] = [];
+    const c = new JobsClient({
+      token,
+      namespace: "ns",
+      endpoint: "https://hub.test",
+      maxRetries: 0,
+      fetch: async (input, init) => {
+        const request = input instanceof Request ? input : new Request(input, init);
+        sent.push(`${request.method} ${request.url}`);
+        return new Response(JSON.stringify({ error: "refused by the test" }), { status: 400, headers: { "content-type": "application/json" } });
+      },
+    });
+    return { client: c, sent };
+  }
+
+  const cases: Array<[string, () => UvSpec, string]> = [
+    ["the script", () => ({ script: join(dir, "job.py") }), "job.py"],
+    ["a listed file, with Bearer in front", () => ({ script: join(dir, "clean.py"), files: [join(dir, "cfg.yaml")] }), "cfg.yaml"],
+    ["a file argument, across a payload chunk boundary", () => ({ script: join(dir, "clean.py"), args: [join(dir, "big.txt")] }), "big.txt"],
+  ];
+  it.each(cases)("runUv refuses %s: before any request, without printing the token", async (_, spec, name) => {
+    const { client: c, sent } = client(CORP_TOKEN);
+    const error = await rejects(c.runUv(spec()), "files", new RegExp(`"${name.replace(".", "\\.")}"`));
+    expect(error.message).toMatch(/secrets/);
+    expect(error.message).not.toContain(CORP_TOKEN);
+    expect(sent).toEqual([]);
+  });
+
+  it("sends the same files for a client with another token (the check compares, it does not guess)", async () => {
+    const { client: c, sent } = client("other-token-9999-8888");
+    await expect(c.runUv({ script: join(dir, "job.py"), files: [join(dir, "cfg.yaml")] })).rejects.toThrow(/refused by the test/);
+    expect(sent).toEqual(["POST https://hub.test/api/jobs/ns"]);
   });
 });

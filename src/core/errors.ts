@@ -41,6 +41,8 @@ export interface ApiErrorInit {
   status: number;
   /** Message, already redacted. */
   message: string;
+  /** What the server said, already redacted and cut; defaults to `message`. */
+  serverMessage?: string;
   /** `X-Error-Code` header, when sent. */
   code?: string;
   /** Request id (`X-Request-Id` and friends), for support. */
@@ -70,6 +72,11 @@ export class ApiError extends HfJobsError {
   readonly url: string;
   /** `Retry-After` in milliseconds, when the server sent one. */
   readonly retryAfterMs?: number;
+  /**
+   * The server's own words (from `X-Error-Message` or the body), redacted like the message and
+   * cut to the same length, without the status, method, URL or any hint the SDK adds.
+   */
+  readonly serverMessage: string;
 
   constructor(init: ApiErrorInit) {
     super(`${init.status} ${init.method} ${init.url}: ${init.message}${init.requestId ? ` (request id ${init.requestId})` : ""}`, {
@@ -81,6 +88,7 @@ export class ApiError extends HfJobsError {
     this.method = init.method;
     this.url = init.url;
     this.retryAfterMs = init.retryAfterMs;
+    this.serverMessage = init.serverMessage ?? init.message;
   }
 
   /** A JSON form with no request or header internals (safe to log). */

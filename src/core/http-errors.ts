@@ -71,11 +71,13 @@ export function apiErrorFrom(
   message?: string,
 ): ApiError {
   const clean = (value: string | null) => (value === null ? undefined : cut(redact(value, request.secrets)));
+  const said = cut(redact(errorMessage(response, text), request.secrets));
   const init: ApiErrorInit = {
     status: response.status,
     method: request.method,
     url: redact(request.url, request.secrets),
-    message: cut(redact(message ?? errorMessage(response, text), request.secrets)),
+    message: message === undefined ? said : cut(redact(message, request.secrets)),
+    serverMessage: said,
     mayHaveCreated: mayHaveCreated(request, response.status),
     code: clean(response.headers.get("x-error-code")),
     requestId: clean(

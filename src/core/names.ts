@@ -1,17 +1,13 @@
 /**
  * The naming rules every entry point shares (SDK, scheduled jobs, PEP 723 tables, CLI): what a
  * namespace, a job reference and an environment variable name may be. Each rule is defined here
- * once; a bad value is a {@link ValidationError} before any request is sent.
+ * once, except the namespace pattern: the emulator checks it too, so it lives with the wire
+ * schemas. A bad value is a {@link ValidationError} before any request is sent.
  * @internal
  * @module
  */
+import { NAMESPACE_PATTERN } from "../wire/schemas.js";
 import { ValidationError } from "./errors.js";
-
-/**
- * A user or organisation name (or a resource-group id): letters, digits, `.`, `_` and `-`, not
- * starting with a punctuation mark. It becomes a path segment of every URL.
- */
-export const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** A job or scheduled-job id: letters, digits, `_` and `-` (it too becomes a path segment). */
 export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]+$/;

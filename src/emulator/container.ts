@@ -87,6 +87,27 @@ export async function selectEngine(choice: EngineChoice): Promise<ContainerEngin
   return null;
 }
 
+/**
+ * Exit codes of `docker run` and `podman run` when the container or its command could not be
+ * started: 125 when the engine itself failed, 126 when the runtime could not start the command
+ * (podman's rlimit refusal on some machines is a 126 `OCI permission denied`).
+ */
+export const ENGINE_FAILURE_EXITS: ReadonlySet<number> = new Set([125, 126]);
+
+/**
+ * What a job's log and the emulator's logger say when the engine could not run a container: most
+ * often an engine that needs flags on this machine (podman's rlimits), which only an explicit
+ * engine can take.
+ */
+export function engineFailureHint(engine: ContainerEngine, code: number): string {
+  return (
+    `hf-jobs emulator: ${engine.binary} exited with code ${code}, which docker and podman use when they could not start the container or its command (see their message above). ` +
+    `If the engine needs extra flags on this machine (podman may need --ulimit nofile=4096:4096 --ulimit nproc=4096:4096), start the emulator with ` +
+    `containerEngine "${engine.kind}" and containerRunArgs or containerEngineArgs (hf-jobs emulator --engine ${engine.kind} --run-arg=--ulimit --run-arg=nofile=4096:4096 ...), ` +
+    `or with containerEngine "none" to run jobs as host processes`
+  );
+}
+
 /** Name of a job's container, unique per emulator instance. */
 export function containerName(instance: string, jobId: string): string {
   return `hf-jobs-emu-${instance}-${jobId}`;

@@ -39,6 +39,9 @@ export type {
   RequestFilter,
 } from "./types.js";
 
+const AUTO_NOTE =
+  ' (containerEngine "auto" took the first engine whose `info` answered; if its containers fail to start, name the engine and give it flags with containerRunArgs, or use "none")';
+
 function formatUrl(host: string, port: number): string {
   const bare = host.replace(/^\[|\]$/g, "");
   return `http://${bare.includes(":") ? `[${bare}]` : bare}:${port}`;
@@ -82,7 +85,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   opts.logger(
     engine
-      ? `hf-jobs emulator: jobs run in containers with ${engine.binary}`
+      ? `hf-jobs emulator: jobs run in containers with ${engine.binary}${opts.containerEngine === "auto" ? AUTO_NOTE : ""}`
       : `hf-jobs emulator: ${hostReason}; jobs run as plain processes on this host and their images are ignored`,
   );
 

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type ContainerEngine, containerName, containerPlan } from "./container.js";
+import { type ContainerEngine, containerName, containerPlan, ENGINE_FAILURE_EXITS, engineFailureHint } from "./container.js";
 import { containerEnvironment, jobEnvironment } from "./env.js";
 import { findFlavor } from "./hardware.js";
 import type { Entity, Identity } from "./identity.js";
@@ -18,6 +18,7 @@ import type { JobSpec } from "./spec.js";
 
 /** The service's default timeout when a spec sets none: 30 minutes. */
 export const DEFAULT_TIMEOUT_SECONDS = 30 * 60;
+// Node's setTimeout limit, a runtime fact rather than a wire one: the emulator shares only src/wire/ with the client.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the store needs from the rest of the emulator. */
@@ -54,6 +55,7 @@ export class JobStore {
   readonly #live = new Set<JobProcess>();
   readonly #runs = new Set<Promise<void>>();
   #closed = false;
+  #engineHintLogged = false;
   readonly #deps: JobStoreDeps;
 
   constructor(deps: JobStoreDeps) {
@@ -206,6 +208,7 @@ export class JobStore {
         end = { stage: "COMPLETED", message: null, at: outcome.exitedAt };
       } else {
         end = { stage: "ERROR", message: `Job failed with exit code: ${outcome.code}`, at: outcome.exitedAt };
+        if (ENGINE_FAILURE_EXITS.has(outcome.code) && this.#deps.engine) this.#explainEngineFailure(job, this.#deps.engine, outcome);
       }
     } catch (error) {
       end = { stage: "ERROR", message: `The emulator could not run the job: ${(error as Error).message}` };
@@ -216,6 +219,17 @@ export class JobStore {
       // working directory gone. Cancel and timeout have set their stage already.
       if (end && job.is("RUNNING")) job.setStage(end.stage, end.message, end.at);
     }
+  }
+
+  /**
+   * The status message stays the service's; the hint goes to the job's log, and once to the
+   * logger, where whoever started the emulator sees it.
+   */
+  #explainEngineFailure(job: Job, engine: ContainerEngine, outcome: { code: number; exitedAt: Date }): void {
+    const hint = engineFailureHint(engine, outcome.code);
+    job.log.line(hint, outcome.exitedAt.toISOString());
+    if (!this.#engineHintLogged) this.#deps.options.logger(hint);
+    this.#engineHintLogged = true;
   }
 
   async #plan(job: Job, workDir: string): Promise<SpawnPlan | string> {

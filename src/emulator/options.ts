@@ -5,6 +5,7 @@
  */
 import { tmpdir } from "node:os";
 import { isAbsolute } from "node:path";
+import { NAMESPACE_PATTERN } from "../wire/schemas.js";
 import { newToken } from "./ids.js";
 import type { EmulatorOptions, FaultRule } from "./types.js";
 
@@ -40,7 +41,6 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
-const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const HOST_NAME_RE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.:-]+)$/;
 
 function count(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -85,7 +85,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   const namespace = options.namespace ?? "emulator-user";
   const extraNamespaces = options.extraNamespaces ?? [];
   for (const ns of [namespace, ...extraNamespaces]) {
-    if (!NAMESPACE_RE.test(ns)) throw new Error(`emulator: invalid namespace "${ns}"`);
+    if (!NAMESPACE_PATTERN.test(ns)) throw new Error(`emulator: invalid namespace "${ns}"`);
   }
   const token = options.token ?? newToken();
   if (token.length === 0 || /\s/.test(token)) throw new Error("emulator: token must be non-empty and contain no whitespace");

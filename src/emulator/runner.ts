@@ -1,5 +1,8 @@
-// One job's child process: spawn without a shell in its own process group, stream its output as
-// lines, stop it (SIGTERM, then SIGKILL after a grace period) and report how it ended.
+/**
+ * One job's child process: spawned without a shell in its own process group, its output streamed
+ * as lines, stopped with SIGTERM then SIGKILL after a grace period, and how it ended reported.
+ * @module
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
 import { LineSplitter } from "./log-file.js";
@@ -44,37 +47,36 @@ function spawnErrorMessage(plan: SpawnPlan, error: NodeJS.ErrnoException): strin
 export class JobProcess {
   readonly finished: Promise<ProcessOutcome>;
   readonly pid: number | undefined;
-  private exited = false;
-  private graceTimer: NodeJS.Timeout | undefined;
-  private removal: Promise<void> | undefined;
-  private readonly child: ChildProcess;
+  #exited = false;
+  #graceTimer: NodeJS.Timeout | undefined;
+  #removal: Promise<void> | undefined;
+  readonly #child: ChildProcess;
+  readonly #plan: SpawnPlan;
 
-  constructor(
-    private readonly plan: SpawnPlan,
-    sink: OutputSink,
-  ) {
-    this.child = spawn(plan.file, plan.args, {
+  constructor(plan: SpawnPlan, sink: OutputSink) {
+    this.#plan = plan;
+    this.#child = spawn(plan.file, plan.args, {
       cwd: plan.cwd,
       env: plan.env,
       detached: true, // own process group, so that signals reach every descendant
       stdio: ["ignore", "pipe", "pipe"],
       windowsHide: true,
     });
-    this.pid = this.child.pid;
+    this.pid = this.#child.pid;
     let spawnError: NodeJS.ErrnoException | undefined;
     let exit: { code: number; at: Date } | undefined;
-    this.child.on("error", (error: NodeJS.ErrnoException) => {
-      if (this.child.pid === undefined) spawnError ??= error;
+    this.#child.on("error", (error: NodeJS.ErrnoException) => {
+      if (this.#child.pid === undefined) spawnError ??= error;
     });
-    this.child.on("exit", (code, signal) => {
-      this.exited = true;
-      clearTimeout(this.graceTimer);
+    this.#child.on("exit", (code, signal) => {
+      this.#exited = true;
+      clearTimeout(this.#graceTimer);
       exit = { code: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0), at: new Date() };
       // Like a container whose main process ended: nothing of the job may outlive it.
-      this.signalGroup("SIGKILL");
+      this.#signalGroup("SIGKILL");
     });
 
-    const streams = [this.child.stdout, this.child.stderr].filter((s) => s !== null);
+    const streams = [this.#child.stdout, this.#child.stderr].filter((s) => s !== null);
     const splitters = streams.map(() => new LineSplitter());
     let paused = false;
     sink.onDrain(() => {
@@ -99,7 +101,7 @@ export class JobProcess {
     });
 
     this.finished = new Promise((resolve) => {
-      this.child.on("close", () => {
+      this.#child.on("close", () => {
         const ts = new Date().toISOString();
         for (const splitter of splitters) splitter.end((line) => sink.line(line, ts));
         if (exit && !spawnError) resolve({ kind: "exit", code: exit.code, exitedAt: exit.at });
@@ -115,20 +117,20 @@ export class JobProcess {
 
   /** Process group to sample for metrics; undefined in container mode, where it would be the engine's CLI. */
   get sampleGroup(): number | undefined {
-    return this.plan.container ? undefined : this.pid;
+    return this.#plan.container ? undefined : this.pid;
   }
 
   /** Whether the main process is still running. */
   get running(): boolean {
-    return this.pid !== undefined && !this.exited;
+    return this.pid !== undefined && !this.#exited;
   }
 
   /** SIGTERM to the whole group, SIGKILL after `graceMs` if the main process is still there. */
   stop(graceMs: number): void {
     if (!this.running) return;
-    this.signalGroup("SIGTERM");
-    clearTimeout(this.graceTimer);
-    this.graceTimer = setTimeout(() => void this.kill(), graceMs);
+    this.#signalGroup("SIGTERM");
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = setTimeout(() => void this.kill(), graceMs);
   }
 
   /**
@@ -136,20 +138,20 @@ export class JobProcess {
    * the engine's CLI does not stop the container). Resolves once the removal ended (see {@link removed}).
    */
   kill(): Promise<void> {
-    clearTimeout(this.graceTimer);
-    if (this.plan.container && this.removal === undefined) {
-      this.removal = this.plan.container.remove();
+    clearTimeout(this.#graceTimer);
+    if (this.#plan.container && this.#removal === undefined) {
+      this.#removal = this.#plan.container.remove();
     }
-    if (this.running) this.signalGroup("SIGKILL");
+    if (this.running) this.#signalGroup("SIGKILL");
     return this.removed;
   }
 
   /** Resolves once a container removal started by {@link kill} ended; at once if none was started. */
   get removed(): Promise<void> {
-    return this.removal ?? Promise.resolve();
+    return this.#removal ?? Promise.resolve();
   }
 
-  private signalGroup(signal: NodeJS.Signals): void {
+  #signalGroup(signal: NodeJS.Signals): void {
     if (this.pid === undefined) return;
     try {
       process.kill(-this.pid, signal);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { z } from "zod";
-import { JobSpecWire, LabelsBodyWire, type VolumeWire } from "../wire/schemas.js";
+import { JobSpecWire, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, LabelsBodyWire, type VolumeWire } from "../wire/schemas.js";
 import { HttpError } from "./errors.js";
 import { DEFAULT_FLAVOR, findFlavor } from "./hardware.js";
 
@@ -27,9 +27,6 @@ export interface JobSpec {
   resourceGroupId?: string;
 }
 
-const LABEL_KEY = /^[A-Za-z0-9._-]{1,100}$/;
-const LABEL_VALUE = /^[A-Za-z0-9._-]{0,100}$/;
-
 function describe(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
@@ -37,8 +34,8 @@ function describe(error: z.ZodError): string {
 /** Rejects labels the service documents as invalid. */
 export function checkLabels(labels: Record<string, string>): void {
   for (const [key, value] of Object.entries(labels)) {
-    if (!LABEL_KEY.test(key)) throw new HttpError(400, `Invalid label key "${key}": 1-100 letters, digits, '.', '-' or '_'`);
-    if (!LABEL_VALUE.test(value)) throw new HttpError(400, `Invalid value for label "${key}": up to 100 letters, digits, '.', '-' or '_'`);
+    if (!LABEL_KEY_PATTERN.test(key)) throw new HttpError(400, `Invalid label key "${key}": 1-100 letters, digits, '.', '-' or '_'`);
+    if (!LABEL_VALUE_PATTERN.test(value)) throw new HttpError(400, `Invalid value for label "${key}": up to 100 letters, digits, '.', '-' or '_'`);
   }
 }
 

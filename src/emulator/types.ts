@@ -64,7 +64,9 @@ export interface EmulatorOptions {
   /**
    * Where jobs run. `"auto"` (default) probes `docker info`, then `podman info`, and falls back to
    * host processes; `"docker"` / `"podman"` require that engine (start-up fails otherwise);
-   * `"none"` always runs jobs as host processes.
+   * `"none"` always runs jobs as host processes. An engine that answers `info` may still fail
+   * every `run` (podman without the `--ulimit` flags some machines need): jobs then end with exit
+   * code 125 or 126 and their log says to name the engine and pass its flags in `containerRunArgs`.
    */
   containerEngine?: "auto" | "docker" | "podman" | "none";
   /**
@@ -84,7 +86,7 @@ export interface EmulatorOptions {
   containerRunArgs?: string[];
   /** Extra environment for job processes, e.g. a `PATH` that holds a fake `uv` in tests. */
   env?: Record<string, string>;
-  /** Receives start-up notices (never a secret or the token). Default: `console.error`. */
+  /** Receives start-up notices and the hint about a failing engine (never a secret or the token). Default: `console.error`. */
   logger?: (line: string) => void;
   /** Fault rules active from the start; more can be added with {@link Emulator.faults}. */
   faults?: FaultRule[];

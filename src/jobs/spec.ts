@@ -7,13 +7,12 @@ import { createHash } from "node:crypto";
 import { ValidationError } from "../core/errors.js";
 import { ENV_NAME_PATTERN, isValidNamespace } from "../core/names.js";
 import { looksLikeToken, normalizeToken } from "../core/redact.js";
-import type { JobSpecWire, VolumeWire } from "../wire/schemas.js";
+import { type JobSpecWire, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, type VolumeWire } from "../wire/schemas.js";
+import { shippedFilesIn, tokenInShippedFile } from "../uv/bootstrap.js";
 import type { JobSpecInput, RunSpec } from "../types.js";
 
 const SPACE_PREFIXES = ["https://huggingface.co/spaces/", "https://hf.co/spaces/", "huggingface.co/spaces/", "hf.co/spaces/"];
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
-const LABEL_RE = /^[A-Za-z0-9._-]{0,100}$/;
-const LABEL_KEY_RE = /^[A-Za-z0-9._-]{1,100}$/;
 const TIMEOUT_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Splits an image string into the wire's `dockerImage` or `spaceId`. */
@@ -122,9 +121,9 @@ function volumes(value: unknown): VolumeWire[] {
 
 /** Checks labels: keys and values of at most 100 letters, digits, `.`, `-` or `_`. */
 export function validateLabels(value: unknown): Record<string, string> {
-  const labels = stringMap("labels", value, LABEL_KEY_RE, "1-100 letters, digits, ., - or _");
+  const labels = stringMap("labels", value, LABEL_KEY_PATTERN, "1-100 letters, digits, ., - or _");
   for (const [key, v] of Object.entries(labels)) {
-    if (!LABEL_RE.test(v)) throw new ValidationError(`labels.${key}`, "values are at most 100 letters, digits, ., - or _");
+    if (!LABEL_VALUE_PATTERN.test(v)) throw new ValidationError(`labels.${key}`, "values are at most 100 letters, digits, ., - or _");
   }
   return labels;
 }
@@ -216,13 +215,20 @@ function tokenInEnv(key: string): ValidationError {
 /**
  * Refuses an env value that is the client's own token, whatever its shape (tokens of other
  * services need not start with `hf_`), also when pasted with white space, quotes or `Bearer `
- * around it or embedded in a longer value. Runs where the token is known, before any create.
+ * around it or embedded in a longer value; and a file shipped in `env` by a uv spec that holds
+ * it. Runs where the token is known (every create), before any request.
  */
 export function checkEnvAgainstToken(env: Record<string, string> | undefined, token: string | undefined): void {
   const known = token === undefined ? "" : normalizeToken(token);
   if (known.length < 8 || !env) return;
   for (const [key, value] of Object.entries(env)) {
     if (normalizeToken(value) === known || value.includes(known)) throw tokenInEnv(key);
+  }
+  // Shipped files travel base64-encoded: only their decoded bytes can show the token.
+  const knownBytes = Buffer.from(known, "utf8");
+  for (const file of shippedFilesIn(env)) {
+    const { buffer, byteOffset, byteLength } = file.content;
+    if (Buffer.from(buffer, byteOffset, byteLength).includes(knownBytes)) throw tokenInShippedFile("files", file.name);
   }
 }
 

@@ -5,16 +5,16 @@
  */
 import { z } from "zod";
 import type { ClientContext } from "../core/context.js";
-import { type ApiError, ConflictError, ValidationError } from "../core/errors.js";
+import { ConflictError, ValidationError } from "../core/errors.js";
 import { isValidNamespace, parseJobRef } from "../core/names.js";
 import { nextLink, PagedList } from "../core/pagination.js";
 import type { JobRequestOptions } from "../jobs/resource.js";
-import { validateLabels } from "../jobs/spec.js";
+import { checkEnvAgainstToken, validateLabels } from "../jobs/spec.js";
 import type { Job, RequestOptions } from "../types.js";
 import { JobWire, ScheduledJobWire } from "../wire/schemas.js";
 import { toScheduledJob } from "./parse.js";
 import { validateSchedule } from "./schedule.js";
-import { buildScheduledBody, toScheduledRunSpec } from "./spec.js";
+import { buildScheduledBody, toScheduledRunSpec, underJob } from "./spec.js";
 import type { CreateScheduledJobSpec, ScheduledJob, ScheduledListOptions } from "./types.js";
 
 const ScheduledJobListWire = z.array(ScheduledJobWire);
@@ -60,6 +60,14 @@ export class ScheduledJobs {
       throw new ValidationError("namespace", `"${spec.namespace}" differs from job.namespace "${jobNamespace}"; keep one`);
     }
     const core = this.#ctx;
+    // As for `client.run`: the client's own token in `env` (or in a shipped file) would be
+    // readable by anyone who can inspect the scheduled job or its runs.
+    const token = await core.token();
+    try {
+      checkEnvAgainstToken(body.jobSpec.environment, token);
+    } catch (error) {
+      throw underJob(error);
+    }
     const namespace = await core.namespace(spec.namespace ?? jobNamespace, options.signal);
     const wire = await core.transport.json(
       {
@@ -209,7 +217,7 @@ export class ScheduledJobBusyError extends ConflictError {
 
   /** @internal */
   constructor(conflict: ConflictError, namespace: string, scheduledJobId: string) {
-    const said = serverText(conflict);
+    const said = conflict.serverMessage;
     super({
       status: conflict.status,
       method: conflict.method,
@@ -217,6 +225,7 @@ export class ScheduledJobBusyError extends ConflictError {
       code: conflict.code,
       requestId: conflict.requestId,
       retryAfterMs: conflict.retryAfterMs,
+      serverMessage: said,
       message:
         `scheduled job ${namespace}/${scheduledJobId} already has a run in progress and its concurrency is off, ` +
         `so no new run was started; wait for the current run to finish or enable concurrency${said ? ` (service: ${said})` : ""}`,
@@ -225,14 +234,4 @@ export class ScheduledJobBusyError extends ConflictError {
     this.scheduledJobId = scheduledJobId;
     this.cause = conflict;
   }
-}
-
-/** The server's own words in an API error, without the status/method/url prefix. */
-function serverText(error: ApiError): string {
-  let text = error.message;
-  const head = `${error.status} ${error.method} ${error.url}: `;
-  if (text.startsWith(head)) text = text.slice(head.length);
-  const tail = error.requestId ? ` (request id ${error.requestId})` : "";
-  if (tail && text.endsWith(tail)) text = text.slice(0, -tail.length);
-  return text;
 }

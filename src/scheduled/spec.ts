@@ -54,8 +54,11 @@ export async function toScheduledRunSpec(job: ScheduledJobInput): Promise<Schedu
   }
 }
 
-/** Re-labels a `ValidationError` of the nested spec (`timeout` becomes `job.timeout`); other errors pass. */
-function underJob(error: unknown): unknown {
+/**
+ * Re-labels a `ValidationError` of the nested spec (`timeout` becomes `job.timeout`); other errors pass.
+ * @internal
+ */
+export function underJob(error: unknown): unknown {
   if (!(error instanceof ValidationError)) return error;
   const nested = new ValidationError(`job.${error.field}`, error.detail);
   nested.cause = error;

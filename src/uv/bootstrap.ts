@@ -174,3 +174,38 @@ export function encodeFilesPayload(files: readonly ShippedFile[], fileArgs: read
 export function bootstrapCommand(uvArgs: readonly string[]): string[] {
   return ["sh", "-c", UV_BOOTSTRAP, BOOTSTRAP_ARGV0, ...uvArgs];
 }
+
+/**
+ * The files a payload made by {@link encodeFilesPayload} carries, read back from a job's
+ * environment (none when it has no manifest). Lenient: a line it cannot read is skipped, since
+ * this only serves checks of what a spec is about to send, never the job itself.
+ */
+export function shippedFilesIn(env: Readonly<Record<string, string>> | undefined): ShippedFile[] {
+  const manifest = env?.[PAYLOAD_ENV_PREFIX];
+  if (env === undefined || manifest === undefined) return [];
+  const out: ShippedFile[] = [];
+  // A hand-made manifest may claim any count: no file has more chunks than there are variables.
+  const variables = Object.keys(env).length;
+  let k = 0;
+  for (const line of manifest.split("\n")) {
+    const [, count, mode, name64] = line.split(" ");
+    const n = Number(count);
+    if (name64 === undefined || !Number.isSafeInteger(n) || n < 0 || n > variables) continue;
+    const chunks: string[] = [];
+    for (let j = 0; j < n; j++) chunks.push(env[`${PAYLOAD_ENV_PREFIX}_${k + j}`] ?? "");
+    k += n;
+    out.push({ name: Buffer.from(name64, "base64").toString("utf8"), content: Buffer.from(chunks.join(""), "base64"), executable: mode === "x" });
+  }
+  return out;
+}
+
+/**
+ * The error for a shipped file that holds a token: whatever ships in a spec is readable by anyone
+ * who can inspect the job. The file's name is shown, never its content.
+ */
+export function tokenInShippedFile(field: string, name: string): ValidationError {
+  return new ValidationError(
+    field,
+    `${JSON.stringify(name)} contains what looks like an access token; shipped files are readable by anyone who can inspect the job, pass the token in \`secrets\` instead`,
+  );
+}

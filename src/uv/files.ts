@@ -8,7 +8,7 @@
 import { basename, resolve } from "node:path";
 import { ValidationError } from "../core/errors.js";
 import { looksLikeToken } from "../core/redact.js";
-import { type ShippedFile, shippedNameProblem } from "./bootstrap.js";
+import { type ShippedFile, shippedNameProblem, tokenInShippedFile } from "./bootstrap.js";
 import { checkShippedTotal, MAX_SHIPPED_FILES } from "./limits.js";
 
 /** What the file side needs: `stat` following links, `readFile`, and the directory paths are relative to. */
@@ -162,10 +162,7 @@ export async function readShipped(script: Script, pending: readonly PendingFile[
   for (const [i, file] of out.entries()) {
     // Latin-1 maps every byte to one character, so a token is found in any encoding-compatible text.
     if (looksLikeToken(Buffer.from(file.content).toString("latin1"))) {
-      throw new ValidationError(
-        fields[i] ?? "files",
-        `${JSON.stringify(file.name)} contains what looks like a Hugging Face token; shipped files are readable by anyone who can inspect the job, pass the token in \`secrets\` instead`,
-      );
+      throw tokenInShippedFile(fields[i] ?? "files", file.name);
     }
   }
   return out;

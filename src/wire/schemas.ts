@@ -9,6 +9,18 @@
  */
 import { z } from "zod";
 
+/**
+ * A user or organisation name (or a resource-group id) as the service accepts it: letters, digits,
+ * `.`, `_` and `-`, not starting with a punctuation mark. It is a path segment of every URL.
+ */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** A label key as the service accepts it: 1 to 100 letters, digits, `.`, `_` or `-`. */
+export const LABEL_KEY_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** A label value as the service accepts it: up to 100 letters, digits, `.`, `_` or `-`. */
+export const LABEL_VALUE_PATTERN = /^[A-Za-z0-9._-]{0,100}$/;
+
 /** Stages the service is known to emit; any other string is passed through. */
 export const JOB_STAGES = ["SCHEDULING", "RUNNING", "COMPLETED", "CANCELED", "ERROR", "DELETED"] as const;
 /** Stages after which a job never changes again. */

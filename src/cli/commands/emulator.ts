@@ -2,6 +2,7 @@
  * `hf-jobs emulator`: a local emulator in the foreground, until Ctrl-C, SIGTERM or SIGHUP.
  * @module
  */
+import { isAbsolute } from "node:path";
 import { startEmulator } from "../../emulator/index.js";
 import type { EmulatorOptions } from "../../emulator/types.js";
 import { flag, int, list, str } from "../args.js";
@@ -28,11 +29,21 @@ service's do. Here --token and --namespace set the emulator's own token and user
       --allowed-host NAME     Also answer requests whose Host header is NAME (repeatable); others
                               than localhost, 127.x, [::1] and --host are refused
       --engine ENGINE         auto (default), docker, podman or none (plain processes)
+      --engine-path PATH      Absolute path of the engine's CLI (default: docker or podman on PATH)
+      --engine-arg=ARG        Flag placed before every engine subcommand (info, run, rm);
+                              repeatable, one word each: --engine-arg=--runtime --engine-arg=runc
+      --run-arg=ARG           Flag added to every container run, before the image; repeatable,
+                              one word each: --run-arg=--ulimit --run-arg=nofile=4096:4096
+                              (--engine-path, --engine-arg and --run-arg need --engine docker or podman)
       --scheduling-delay MS   Time a job spends in SCHEDULING (default 100)
       --keep-streams-open     Keep log/metric/event streams open with keep-alives after the job
                               ended (to test a client's reconnect logic; clients that follow
                               logs then never return)`,
-  examples: ["hf-jobs emulator --port 8787", "hf-jobs emulator --json   # one line: {url, token, namespace}"],
+  examples: [
+    "hf-jobs emulator --port 8787",
+    "hf-jobs emulator --json   # one line: {url, token, namespace}",
+    "hf-jobs emulator --engine podman --run-arg=--ulimit --run-arg=nofile=4096:4096 --run-arg=--ulimit --run-arg=nproc=4096:4096",
+  ],
   options: {
     port: { type: "string" },
     host: { type: "string" },
@@ -40,6 +51,9 @@ service's do. Here --token and --namespace set the emulator's own token and user
     "allowed-host": { type: "string", multiple: true },
     "keep-streams-open": { type: "boolean" },
     engine: { type: "string" },
+    "engine-path": { type: "string" },
+    "engine-arg": { type: "string", multiple: true },
+    "run-arg": { type: "string", multiple: true },
     "scheduling-delay": { type: "string" },
   },
   async run(ctx, { values, positionals }) {
@@ -59,12 +73,31 @@ service's do. Here --token and --namespace set the emulator's own token and user
       if (!known) throw new UsageError(`--engine expects ${ENGINES.join(", ")}, got "${engine}"`);
       options.containerEngine = known;
     }
+    const enginePath = str(values, "engine-path");
+    const engineArgs = list(values, "engine-arg");
+    const runArgs = list(values, "run-arg");
+    if (enginePath !== undefined || engineArgs.length > 0 || runArgs.length > 0) {
+      // One engine's flags would break the other: "auto" could pick either.
+      if (options.containerEngine !== "docker" && options.containerEngine !== "podman") {
+        throw new UsageError("--engine-path, --engine-arg and --run-arg need --engine docker or --engine podman");
+      }
+      if (enginePath !== undefined) {
+        if (!isAbsolute(enginePath)) throw new UsageError(`--engine-path expects an absolute path, got "${enginePath}"`);
+        options.containerEnginePath = enginePath;
+      }
+      options.containerEngineArgs = engineArgs;
+      options.containerRunArgs = runArgs;
+    }
     const delay = int(values, "scheduling-delay");
     if (delay !== undefined) options.schedulingDelayMs = delay;
     if (ctx.options.token !== undefined) options.token = ctx.options.token;
     if (ctx.options.namespace !== undefined) options.namespace = ctx.options.namespace;
 
-    const emulator = await startEmulator(options);
+    const emulator = await startEmulator(options).catch((error: unknown) => {
+      // Refused options and an engine that does not answer: the command line has to change.
+      if (error instanceof Error && error.message.startsWith("emulator: ")) throw new UsageError(error.message.slice("emulator: ".length));
+      throw error;
+    });
     let stop: (why: string) => void = () => {};
     const stopped = new Promise<string>((resolve) => {
       stop = resolve;
