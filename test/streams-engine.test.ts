@@ -48,6 +48,10 @@ const FAILURES: Array<[string, Failing, string]> = [
     hit.res.writeHead(204);
     hit.res.end();
   }, "RUNNING"],
+  ["a 200 stream closed before a single byte", (hit) => {
+    startSse(hit.res);
+    hit.res.end();
+  }, "RUNNING"],
   ["HTTP 500", (hit) => sendJson(hit.res, JSON.stringify({ error: "boom" }), 500), "RUNNING"],
   ["a stream cut in the middle of an event", (hit, kind) => {
     startSse(hit.res);
@@ -87,7 +91,8 @@ describe("logs() and metrics() count failed connections the same way", () => {
       const kind = hit.path.endsWith("/logs") ? "logs" : "metrics";
       startSse(hit.res);
       // Five clean closes without anything new (more than maxReconnects), then an item and the end.
-      if (server && server.to(`/${kind}`).length <= 5) return hit.res.end(kind === "logs" ? JOB_STARTED : "");
+      // (A keep-alive for metrics: a close before any byte at all counts as a failure.)
+      if (server && server.to(`/${kind}`).length <= 5) return hit.res.end(kind === "logs" ? JOB_STARTED : ": keep-alive\n\n");
       completed = true;
       hit.res.end(kind === "logs" ? `${JOB_STARTED}${lines(1, 1)}` : metric(1));
     });

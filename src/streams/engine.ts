@@ -213,6 +213,11 @@ export async function* followJobStream<T>(
               // Silence on a connection that ends on silence is its normal end.
               outcome = ending && next.value === "idle" ? "done" : next.value;
               if (outcome === "idle") failure = new ConnectionError(`${parts.label}: no data for ${s.deadConnectionMs} ms`);
+              // Closed before a single byte (not even a keep-alive): as good as no body, whatever
+              // the job's stage, so it counts as a failed connection rather than a clean close.
+              if (outcome === "empty") {
+                failure = new ConnectionError(`${parts.label}: the server closed the stream without sending anything`);
+              }
               break;
             }
             if (next.value.length === 0) {
@@ -249,18 +254,19 @@ export async function* followJobStream<T>(
       unlink();
       connection.abort();
     }
-    if (outcome === "done" || (outcome === "end" && terminal)) return;
+    const closed = outcome === "end" || outcome === "empty";
+    if (outcome === "done" || (closed && terminal)) return;
     if (outcome === "resync") {
       skipDelay = true;
       continue;
     }
-    if (!s.follow && outcome === "end") return; // a snapshot ends when the server closes
+    if (!s.follow && closed) return; // a snapshot ends when the server closes
     if (s.follow && !terminal) {
       const job = await status();
       if (over(job)) {
         // The server closed a finished job's stream: nothing is left. Nor is there anything to
         // drain for a stream that ends with its job.
-        if (outcome === "end" || s.drainMs === undefined) return;
+        if (closed || s.drainMs === undefined) return;
       } else if (!job && outcome === "end") {
         // Clean closes while the status cannot be read must not loop forever.
         fail(new ConnectionError(`${parts.label}: the server closed the stream and the job's status could not be read`));

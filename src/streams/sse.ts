@@ -24,8 +24,11 @@ import { MAX_TIMEOUT_MS } from "../core/options.js";
 /** One SSE event (`event` is undefined when the server sent no `event:` field). */
 export type SseEvent = EventSourceMessage;
 
-/** Why a stream ended: the server closed it, or it sent nothing for `idleTimeoutMs`. */
-export type SseEnd = "end" | "idle";
+/**
+ * Why a stream ended: the server closed it (`"empty"` when it closed without sending a single
+ * byte), or it sent nothing for `idleTimeoutMs`.
+ */
+export type SseEnd = "end" | "empty" | "idle";
 
 /** Silence windows of {@link readSse}, in ms, and its size limit. */
 export interface SseReadOptions {
@@ -78,6 +81,7 @@ export async function* readSse(
   let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
   let endsWithCr = false;
   let finished = false;
+  let sawBytes = false;
   const timer = new Deadline();
   try {
     for (;;) {
@@ -106,9 +110,10 @@ export async function* readSse(
         if (rest !== "") feed(rest);
         if (rest !== "" ? rest.endsWith("\r") : endsWithCr) feed("\n");
         if (batch.length > 0) yield batch;
-        return "end";
+        return sawBytes ? "end" : "empty";
       }
       silentFor = 0;
+      if (result.value.length > 0) sawBytes = true;
       const text = decoder.decode(result.value, { stream: true });
       if (text !== "") {
         endsWithCr = text.charCodeAt(text.length - 1) === 13;
