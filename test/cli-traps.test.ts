@@ -283,6 +283,20 @@ describe("masking", () => {
     }
   });
 
+  it("logs mask anything shaped like a token, not only the invocation's own (a cut-short copy)", async () => {
+    const other = `hf_${"Zq7".repeat(8)}`; // a token this invocation does not know
+    const cut = other.slice(0, -3); // a cut-short copy: no known value matches it
+    const r = await hf(["run", "-l", "trap=shape", "alpine", "--", "echo", `a=${other}`, `b=${cut}`, "hf_transfer"]);
+    expect(r.code, r.stderr).toBe(0);
+    const [job] = await labelled("shape");
+    const out = await hf(["logs", job?.id as string]);
+    expect(out.stdout).toContain("a=hf_*** b=hf_*** hf_transfer");
+    for (const text of [r.stdout, out.stdout]) {
+      expect(text).not.toContain(other);
+      expect(text).not.toContain(cut);
+    }
+  });
+
   it("tables and JSON of jobs mask the token when a job's command holds it", async () => {
     const r = await hf(["run", "-d", "alpine", "echo", emu.token]);
     const id = r.stdout.trim();

@@ -175,10 +175,15 @@ describe("option checks", () => {
     ["baseMs", { baseMs: Number.NaN }],
     ["maxMs", { maxMs: -5 }],
     ["maxRetryAfterMs", { maxRetryAfterMs: Number.POSITIVE_INFINITY }],
+    ["maxMs", { baseMs: 10, maxMs: 5 }],
   ])("retryDelays.%s out of range is a ValidationError", (field, retryDelays) => {
     expect(() => new JobsClient({ endpoint: "http://127.0.0.1:1", token: TOKEN, retryDelays })).toThrow(
       expect.objectContaining({ name: "ValidationError", field: `retryDelays.${field}` }),
     );
+  });
+
+  it("a maxMs alone below the default first delay is a cap, not an error", () => {
+    expect(() => new JobsClient({ endpoint: "http://127.0.0.1:1", token: TOKEN, retryDelays: { maxMs: 100 } })).not.toThrow();
   });
 
   it("maxResponseBytes must be a whole number above 0", () => {

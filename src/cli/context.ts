@@ -6,7 +6,7 @@
  */
 import type { JobsClient } from "../client.js";
 import { resolveToken } from "../core/config.js";
-import { redact } from "../core/redact.js";
+import { redactor } from "../core/redact.js";
 import { flag, type OptionValues, str } from "./args.js";
 import type { EnvContext } from "./env.js";
 import { Output, type OutputMode, outputMode, type TextSink } from "./output.js";
@@ -67,8 +67,8 @@ export class Context {
    */
   interruptHandler: (() => void) | undefined;
   readonly #secrets = new Set<string>();
-  #forms: string[] | undefined;
-  #formsOf = 0;
+  #mask: ((text: string) => string) | undefined;
+  #maskOf = -1;
   #client: JobsClient | undefined;
   readonly #Client: typeof JobsClient;
   #token: Promise<string | undefined> | undefined;
@@ -144,18 +144,15 @@ export class Context {
 
   /** Masks the token, the secrets, anything token-shaped and URL credentials (messages, debug lines). */
   redact(text: string): string {
-    return hideUserinfo(redact(text, this.#variants()));
+    return hideUserinfo(this.#masker()(text));
   }
 
   /**
-   * Masks only the token and secret values, raw, JSON-escaped or URL-encoded, and URL
-   * credentials: job output is shown otherwise unchanged (a word such as `hf_transfer` in a log
-   * line is not a token). Everything on stdout goes through it.
+   * What everything on stdout goes through, job output included: the same masking as
+   * {@link redact} (the SDK's one token pattern leaves words such as `hf_transfer` alone).
    */
   maskKnown(text: string): string {
-    let out = text;
-    for (const value of this.#variants()) if (out.includes(value)) out = out.split(value).join("***");
-    return out;
+    return this.redact(text);
   }
 
   /** Credentials in the endpoint URL (`http://user:pass@host`) are secrets too. */
@@ -174,19 +171,13 @@ export class Context {
     if (user.length >= 4) this.#secrets.add(user); // may be a token given as the user name
   }
 
-  /** Each secret in the forms it can be printed in, longest first (a longer one may contain a shorter). */
-  #variants(): string[] {
-    // Computed again only when a secret was added (every log line goes through here).
-    if (this.#forms && this.#formsOf === this.#secrets.size) return this.#forms;
-    const forms = new Set<string>();
-    for (const value of this.#secrets) {
-      forms.add(value);
-      forms.add(JSON.stringify(value).slice(1, -1));
-      forms.add(encodeURIComponent(value));
+  /** The SDK's redactor over the known secrets, built again only when a secret was added. */
+  #masker(): (text: string) => string {
+    if (!this.#mask || this.#maskOf !== this.#secrets.size) {
+      this.#mask = redactor(this.#secrets);
+      this.#maskOf = this.#secrets.size;
     }
-    this.#forms = [...forms].sort((a, b) => b.length - a.length);
-    this.#formsOf = this.#secrets.size;
-    return this.#forms;
+    return this.#mask;
   }
 
   /** A progress line on stderr (only on a terminal, and never with -q). */

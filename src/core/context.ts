@@ -182,12 +182,17 @@ function retryPolicy(options: JobsClientOptions): RetryPolicy {
     throw new ValidationError("retryDelays", "expected an object with baseMs, maxMs or maxRetryAfterMs");
   }
   const d = DEFAULT_RETRY_POLICY;
-  return {
+  const policy = {
     maxRetries: count("maxRetries", options.maxRetries, d.maxRetries),
     baseDelayMs: nonNegativeMs("retryDelays.baseMs", delays?.baseMs, d.baseDelayMs),
     maxDelayMs: nonNegativeMs("retryDelays.maxMs", delays?.maxMs, d.maxDelayMs),
     maxRetryAfterMs: nonNegativeMs("retryDelays.maxRetryAfterMs", delays?.maxRetryAfterMs, d.maxRetryAfterMs),
   };
+  // Only when both are given: a small `maxMs` alone simply caps the default first delay.
+  if (delays?.baseMs !== undefined && delays.maxMs !== undefined && policy.baseDelayMs > policy.maxDelayMs) {
+    throw new ValidationError("retryDelays.maxMs", `expected at least retryDelays.baseMs (${policy.baseDelayMs})`);
+  }
+  return policy;
 }
 
 function debugSink(option: JobsClientOptions["debug"]): ((line: string) => void) | undefined {
