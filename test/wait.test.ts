@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   AuthenticationError,
   HfJobsError,
@@ -83,6 +83,12 @@ async function settle<T>(promise: Promise<T>, ms = 600_000): Promise<{ value?: T
   await vi.advanceTimersByTimeAsync(ms);
   return outcome;
 }
+
+// The client's first request loads its HTTP layer from disk: real I/O that fake time cannot
+// wait for, so one request is made under real timers before any test advances fake time.
+beforeAll(async () => {
+  await fakeService(() => ({ body: job(A, "RUNNING") })).client.inspect(A);
+});
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });

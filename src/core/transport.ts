@@ -4,7 +4,6 @@
  * @internal
  * @module
  */
-import ky, { TimeoutError as KyTimeoutError } from "ky";
 import type { z } from "zod";
 import { ConnectionError, ResponseTooLargeError, ResponseValidationError, abortError } from "./errors.js";
 import { checkTimeoutMs } from "./options.js";
@@ -67,6 +66,17 @@ const USER_AGENT = `@org/hf-jobs/${VERSION} (node ${process.version})`;
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
+/**
+ * ky, loaded on the first request rather than with the package: its module builds a `Request`
+ * when it is evaluated, which loads Node's whole fetch implementation, a cost that importing the
+ * SDK should not pay before anything is sent.
+ */
+let kyModule: Promise<typeof import("ky")> | undefined;
+const loadKy = () => {
+  kyModule ??= import("ky");
+  return kyModule;
+};
+
 /** What one attempt ended with, when it did not throw: an answer, a retry or a redirect. */
 type Outcome = { response: Response; text?: string } | { retryInMs: number } | { redirectTo: string };
 
@@ -104,20 +114,21 @@ export class Transport {
     schema: S,
   ): Promise<{ value: z.infer<S>; headers: Headers; url: string }> {
     const { response, text = "", failed } = await this.#exchange(request, true);
-    const where = `${request.method} ${redact(failed.url, failed.secrets)}`;
+    // Only an error message needs the redacted URL.
+    const where = () => `${request.method} ${redact(failed.url, failed.secrets)}`;
     // A create answered 2xx: the job exists even though its answer is unreadable.
     const options = { mayHaveCreated: request.retry === "create" };
     let value: unknown;
     try {
       value = text === "" ? null : JSON.parse(text);
     } catch {
-      throw new ResponseValidationError(`${where}: the response is not JSON`, options);
+      throw new ResponseValidationError(`${where()}: the response is not JSON`, options);
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
-      throw new ResponseValidationError(`${where}: unexpected response${at}: ${issue?.message ?? "invalid"}`, options);
+      throw new ResponseValidationError(`${where()}: unexpected response${at}: ${issue?.message ?? "invalid"}`, options);
     }
     return { value: parsed.data, headers: response.headers, url: response.url };
   }
@@ -162,23 +173,26 @@ export class Transport {
     readBody: boolean,
   ): Promise<{ response: Response; text?: string; failed: FailedRequest }> {
     const timeoutMs = checkTimeoutMs(request.timeoutMs ?? this.#options.timeoutMs);
-    const url = this.#url(request.path, request.query);
+    const target = this.#url(request.path, request.query);
+    const url = target.toString();
     const headers: Record<string, string> = {
       "user-agent": this.#options.userAgent ?? USER_AGENT,
       accept: request.accept ?? "application/json",
     };
-    const secrets = [...(request.secrets ?? [])];
+    let secrets: readonly string[] = request.secrets ?? [];
     if (request.auth !== false) {
       // The token only goes to the endpoint's origin, never to a host named by a response
       // (`Link`, `Location`); it is still masked in errors about such a host.
-      if (new URL(url).origin === this.#origin) {
-        const token = await this.#options.token();
+      let token: string;
+      if (target.origin === this.#origin) {
+        token = await this.#options.token();
         headers.authorization = `Bearer ${token}`;
-        secrets.push(token);
       } else {
-        secrets.push(await this.#options.token().catch(() => ""));
+        token = await this.#options.token().catch(() => "");
       }
+      secrets = secrets.length === 0 ? [token] : [...secrets, token];
     }
+    const ky = await loadKy();
     let body: string | undefined;
     if (request.body !== undefined) {
       headers["content-type"] = "application/json";
@@ -188,7 +202,7 @@ export class Transport {
     for (let attempt = 0, redirects = 0; ; ) {
       if (request.signal?.aborted) throw abortError(request.signal);
       this.#options.onRequest?.({ method: request.method, url: failed.url, attempt });
-      const outcome = await this.#attempt(request, failed, { headers, body, timeoutMs, attempt, readBody });
+      const outcome = await this.#attempt(ky, request, failed, { headers, body, timeoutMs, attempt, readBody });
       if ("response" in outcome) return { ...outcome, failed };
       if ("redirectTo" in outcome) {
         if (++redirects > MAX_REDIRECTS) throw new ConnectionError(`${request.method} ${redact(url, secrets)}: too many redirects`);
@@ -206,6 +220,7 @@ export class Transport {
    * caller's signal itself.
    */
   async #attempt(
+    { default: ky, TimeoutError: KyTimeoutError }: typeof import("ky"),
     request: HttpRequest,
     failed: FailedRequest,
     at: { headers: Record<string, string>; body?: string; timeoutMs: number; attempt: number; readBody: boolean },
@@ -284,10 +299,10 @@ export class Transport {
     }
   }
 
-  #url(path: string, query?: Array<[string, string]>): string {
+  #url(path: string, query?: Array<[string, string]>): URL {
     const url = new URL(/^https?:\/\//.test(path) ? path : `${this.#options.endpoint}${path}`);
     for (const [key, value] of query ?? []) url.searchParams.append(key, value);
-    return url.toString();
+    return url;
   }
 }
 

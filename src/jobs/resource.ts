@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ClientContext } from "../core/context.js";
 import { ValidationError } from "../core/errors.js";
 import { PagedList, nextLink } from "../core/pagination.js";

@@ -3,7 +3,7 @@
  * {@link ScheduledJobs}; payloads are built in `spec.ts`, answers converted in `parse.ts`.
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ClientContext } from "../core/context.js";
 import { ConflictError, ValidationError } from "../core/errors.js";
 import { isValidNamespace, parseJobRef } from "../core/names.js";
