@@ -199,7 +199,7 @@ export interface RunSpec extends JobSpecInput {
 export interface RequestOptions {
   /** Cancels the call; the promise rejects with an `AbortError`. */
   signal?: AbortSignal;
-  /** Per-request timeout in milliseconds, overriding the client's. */
+  /** Deadline of this call in milliseconds (every attempt and its body included), overriding the client's. */
   timeoutMs?: number;
 }
 

@@ -99,6 +99,22 @@ describe("redaction of every printed form", () => {
     }
   });
 
+  it("a secret or the token cut by the 64 KiB error-body cap leaves no prefix behind", async () => {
+    const secret = "capped-secret-value-0123456789abcdef";
+    for (const [value, keep] of [
+      [secret, 6],
+      [TOKEN, 8],
+    ] as const) {
+      // White space up to the cap, then the echo: the cap falls `keep` characters into the value.
+      const server = await serve((_req, res) => {
+        res.writeHead(400, { "content-type": "text/plain" });
+        res.end(`${" ".repeat(64 * 1024 - 6 - keep)}echo: ${value} and more text after it`);
+      });
+      const error = await rejection(client(server).run({ image: "python:3.12", secrets: { S: secret } }));
+      expect(error.message).not.toContain(value.slice(0, keep));
+    }
+  });
+
   it("the client's own token echoed URL-encoded or JSON-escaped is masked, whatever its shape", async () => {
     const plain = 'corp token/with "odd" chars';
     const server = await serve((req, res) =>

@@ -9,6 +9,7 @@ import { JobsClient, type JobsClientOptions } from "../src/client.js";
 import {
   ApiError,
   BadRequestError,
+  InternalServerError,
   PaginationError,
   RequestTimeoutError,
   ResponseTooLargeError,
@@ -93,12 +94,26 @@ describe("a 2xx body that stalls, trickles or breaks off: every JSON call alike"
     });
   }
 
-  it("with retries, each attempt gets the timeout once: a stalled server costs (retries + 1) timeouts", async () => {
+  it("timeoutMs bounds the whole call: retries allowed, a stalled server still costs one timeout", async () => {
     const server = await serve((_req, res) => stall(res, 200, "["));
     const { error, ms } = await failure(() => client(server, { maxRetries: 2 }).list().toArray());
     expect(error).toBeInstanceOf(RequestTimeoutError);
-    expect(server.requests).toHaveLength(3);
-    expect(ms).toBeLessThan(3 * TIMEOUT_MS + SLACK_MS);
+    expect(server.requests).toHaveLength(1);
+    expect(ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+  });
+
+  it("timeoutMs bounds the whole call: no retry starts when its backoff would end past the deadline", async () => {
+    // Fast 503s: without the deadline, 5 retries with 1-8 s backoffs would take about 15 s.
+    const server = await serve((_req, res) => {
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end('{"error":"busy"}');
+    });
+    const { error, ms } = await failure(() =>
+      client(server, { maxRetries: 5, retryDelays: { baseMs: 1000, maxMs: 8000 } }).inspect(JOB_ID),
+    );
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(server.requests.length).toBeGreaterThanOrEqual(1);
+    expect(ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
   });
 
   it("the caller's signal ends a stalled body at once", async () => {

@@ -84,6 +84,19 @@ describe("logs() and metrics() count failed connections the same way", () => {
     }
   });
 
+  it("a connection is one request: the transport's own retries do not multiply the reconnections", async () => {
+    server = await startServer((hit) => {
+      if (hit.path === JOB) return sendJson(hit.res, jobJson(ID, "RUNNING"));
+      sendJson(hit.res, JSON.stringify({ error: "busy" }), 503);
+    });
+    const client = server.client({ maxRetries: 2 }); // the default: would be 3 requests per connection
+    for (const kind of ["logs", "metrics"] as const) {
+      const { error } = await drain(client, kind);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect(server.to(`/${kind}`)).toHaveLength(3);
+    }
+  });
+
   it("neither counts a clean close of a running job's stream: they reconnect until the job ends", async () => {
     let completed = false;
     server = await startServer((hit) => {

@@ -25,7 +25,11 @@ export interface JobsClientOptions {
   endpoint?: string;
   /** Default namespace (user or organisation); default the token owner's name (`whoami-v2`). */
   namespace?: string;
-  /** Per-request timeout in ms (headers and body), above 0 and at most 2^31 - 1; default 60 000. */
+  /**
+   * Deadline of one call in ms, above 0 and at most 2^31 - 1; default 60 000. It covers the
+   * headers and the body of every attempt: retries happen only within it, and a stalled server
+   * costs one timeout, not one per retry.
+   */
   timeoutMs?: number;
   /**
    * Retries of requests that are safe to repeat: a whole number from 0 to 1000; default 2.

@@ -60,6 +60,20 @@ export function printedForms(value: string): string[] {
 }
 
 /**
+ * A text cut short at a size cap may end with the first characters of a secret, which no form
+ * of it then matches: drops as many trailing characters as the longest printed form of any
+ * secret (a token-shaped tail too), so that what is left can be redacted safely.
+ */
+export function withoutCutTail(text: string, secrets: Iterable<string | undefined>): string {
+  let longest = 64; // a token's length, with room: a cut-short token is no longer token-shaped
+  for (const secret of secrets) {
+    if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH) continue;
+    for (const form of printedForms(secret)) longest = Math.max(longest, form.length);
+  }
+  return text.slice(0, Math.max(0, text.length - longest));
+}
+
+/**
  * A function that masks every printed form (see {@link printedForms}) of every known secret,
  * then every token-shaped string. The forms are computed once: build one redactor for many texts
  * (log lines), not one per text.

@@ -10,7 +10,7 @@ import { checkTimeoutMs } from "./options.js";
 import { BodyTimeoutError, apiErrorFrom, networkErrorFrom, type FailedRequest } from "./http-errors.js";
 import { VERSION } from "../version.js";
 import { linkAbort } from "./abort.js";
-import { redact } from "./redact.js";
+import { redact, withoutCutTail } from "./redact.js";
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy, backoffMs, retryAfterMs } from "./retry.js";
 import { sleep } from "./sleep.js";
 import { type CappedBody, DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES, announcesMore, readCapped } from "./body.js";
@@ -20,7 +20,9 @@ export type RetryMode =
   /** Safe to repeat (GET, PUT labels, DELETE, cancel, suspend, resume). */
   | "idempotent"
   /** Creates a job: repeated only when it surely never reached the server. */
-  | "create";
+  | "create"
+  /** Sent once, whatever happens: the caller has its own retry loop (a stream's reconnections). */
+  | "none";
 
 /** One request. */
 export interface HttpRequest {
@@ -173,6 +175,9 @@ export class Transport {
     readBody: boolean,
   ): Promise<{ response: Response; text?: string; failed: FailedRequest }> {
     const timeoutMs = checkTimeoutMs(request.timeoutMs ?? this.#options.timeoutMs);
+    // `timeoutMs` bounds the whole call: each attempt gets what is left, and no retry starts
+    // when its backoff would end past the deadline.
+    const endsAt = performance.now() + timeoutMs;
     const target = this.#url(request.path, request.query);
     const url = target.toString();
     const headers: Record<string, string> = {
@@ -202,7 +207,8 @@ export class Transport {
     for (let attempt = 0, redirects = 0; ; ) {
       if (request.signal?.aborted) throw abortError(request.signal);
       this.#options.onRequest?.({ method: request.method, url: failed.url, attempt });
-      const outcome = await this.#attempt(ky, request, failed, { headers, body, timeoutMs, attempt, readBody });
+      const left = Math.max(1, Math.ceil(endsAt - performance.now()));
+      const outcome = await this.#attempt(ky, request, failed, { headers, body, timeoutMs: left, endsAt, attempt, readBody });
       if ("response" in outcome) return { ...outcome, failed };
       if ("redirectTo" in outcome) {
         if (++redirects > MAX_REDIRECTS) throw new ConnectionError(`${request.method} ${redact(url, secrets)}: too many redirects`);
@@ -223,10 +229,13 @@ export class Transport {
     { default: ky, TimeoutError: KyTimeoutError }: typeof import("ky"),
     request: HttpRequest,
     failed: FailedRequest,
-    at: { headers: Record<string, string>; body?: string; timeoutMs: number; attempt: number; readBody: boolean },
+    at: { headers: Record<string, string>; body?: string; timeoutMs: number; endsAt: number; attempt: number; readBody: boolean },
   ): Promise<Outcome> {
     const policy = this.#options.retry;
-    const canRepeat = request.retry === "idempotent" && at.attempt < policy.maxRetries;
+    const mayRepeat = request.retry !== "none" && at.attempt < policy.maxRetries;
+    const canRepeat = request.retry === "idempotent" && mayRepeat;
+    const delay = backoffMs(at.attempt, policy);
+    const fits = (ms: number) => performance.now() + ms < at.endsAt;
     const controller = new AbortController();
     const unlink = linkAbort(request.signal, controller);
     const deadline = setTimeout(() => controller.abort(new BodyTimeoutError("the request timed out")), at.timeoutMs);
@@ -248,8 +257,8 @@ export class Transport {
       } catch (error) {
         if (request.signal?.aborted) throw abortError(request.signal);
         const failure = networkErrorFrom(error, failed, timedOut(error));
-        if (!(canRepeat || (failure.neverSent && at.attempt < policy.maxRetries))) throw failure.error;
-        return { retryInMs: backoffMs(at.attempt, policy) };
+        if (!((canRepeat || (failure.neverSent && mayRepeat)) && fits(delay))) throw failure.error;
+        return { retryInMs: delay };
       }
       if (response.ok) {
         if (!at.readBody) return { response };
@@ -264,8 +273,8 @@ export class Transport {
           if (request.signal?.aborted) throw abortError(request.signal);
           // The request reached the server: only an idempotent one may be sent again.
           const failure = networkErrorFrom(error, failed, timedOut(error));
-          if (!canRepeat) throw failure.error;
-          return { retryInMs: backoffMs(at.attempt, policy) };
+          if (!(canRepeat && fits(delay))) throw failure.error;
+          return { retryInMs: delay };
         }
         if (!read.complete) throw tooLarge(failed, this.#maxBytes);
         return { response, text: read.text };
@@ -281,14 +290,15 @@ export class Transport {
         canRepeat &&
         RETRYABLE_STATUSES.has(response.status) &&
         !request.noRetryStatuses?.includes(response.status) &&
-        (waitMs === undefined || waitMs <= policy.maxRetryAfterMs);
+        (waitMs === undefined || waitMs <= policy.maxRetryAfterMs) &&
+        fits(waitMs ?? delay);
       if (retryable) {
         void response.body?.cancel().catch(() => {});
-        return { retryInMs: waitMs ?? backoffMs(at.attempt, policy) };
+        return { retryInMs: waitMs ?? delay };
       }
       // The status says what went wrong; a stalled or endless body only loses the detail.
       const text = await readCapped(response, controller.signal, MAX_ERROR_BODY_BYTES).then(
-        (read) => read.text,
+        (read) => (read.complete ? read.text : withoutCutTail(read.text, failed.secrets)),
         () => "",
       );
       if (request.signal?.aborted) throw abortError(request.signal);

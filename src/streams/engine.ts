@@ -84,7 +84,8 @@ export function openJobStream(
   return core.transport.stream({
     method: "GET",
     path,
-    retry: "idempotent",
+    // One request per connection: the engine's reconnections are the retries, counted once.
+    retry: "none",
     jobUrl: true,
     accept: "text/event-stream",
     signal,
