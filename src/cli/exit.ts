@@ -51,16 +51,6 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** An error that carries its own exit code and a message ready for the user. */
-export class CliError extends Error {
-  override name = "CliError";
-  readonly code: number;
-  constructor(message: string, code: number) {
-    super(message);
-    this.code = code;
-  }
-}
-
 /** The exit code of a job's final stage: 0 only for `COMPLETED`. */
 export function exitCodeForStage(stage: JobStage, message?: string | null): number {
   if (stage === "COMPLETED") return EXIT.OK;
@@ -84,7 +74,6 @@ export function exitCodeForJob(job: Job): number {
 
 /** The exit code of an error thrown by a command. */
 export function exitCodeForError(error: unknown): number {
-  if (error instanceof CliError) return error.code;
   // A budget refusal is decided before any job request, like a usage error.
   if (error instanceof UsageError || error instanceof ValidationError || error instanceof BudgetExceededError) return EXIT.USAGE;
   if (isAbortError(error)) return EXIT.INTERRUPTED;

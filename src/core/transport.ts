@@ -13,6 +13,7 @@ import { linkAbort } from "./abort.js";
 import { redact, withoutCutTail } from "./redact.js";
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy, backoffMs, retryAfterMs } from "./retry.js";
 import { sleep } from "./sleep.js";
+import { MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget } from "./redirects.js";
 import { type CappedBody, DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES, announcesMore, readCapped } from "./body.js";
 
 /** How a request may be repeated. */
@@ -65,8 +66,6 @@ export interface TransportOptions {
 
 const USER_AGENT = `@org/hf-jobs/${VERSION} (node ${process.version})`;
 /** Same-origin redirects a GET follows before the redirect is an error. */
-const MAX_REDIRECTS = 5;
-const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 /**
  * ky, loaded on the first request rather than with the package: its module builds a `Request`
@@ -281,7 +280,7 @@ export class Transport {
       }
       if (REDIRECT_STATUSES.has(response.status)) {
         void response.body?.cancel().catch(() => {});
-        const target = redirectTarget(response, failed, request, this.#origin);
+        const target = redirectTarget(response, failed, request.method, this.#origin);
         if (typeof target === "string") return { redirectTo: target };
         throw apiErrorFrom(response, "", failed, undefined, target.refused);
       }
@@ -323,34 +322,4 @@ function tooLarge(failed: FailedRequest, limit: number): ResponseTooLargeError {
     limit,
     { mayHaveCreated: failed.create },
   );
-}
-
-/**
- * Where a redirect may be followed: only a GET, only to the endpoint's origin (so that neither
- * the token nor a secret can reach another host), over http(s). Anything else is refused with
- * the reason, and the request (a create above all) is never sent again.
- */
-function redirectTarget(
-  response: Response,
-  failed: FailedRequest,
-  request: HttpRequest,
-  origin: string,
-): string | { refused: string } {
-  const location = response.headers.get("location");
-  let target: URL | undefined;
-  try {
-    target = location ? new URL(location, failed.url) : undefined;
-  } catch {
-    target = undefined;
-  }
-  if (!target || (target.protocol !== "http:" && target.protocol !== "https:")) {
-    return { refused: "redirect without a valid http(s) Location" };
-  }
-  if (request.method !== "GET") {
-    return { refused: `redirect of a ${request.method} request to ${target.origin}${target.pathname} not followed (it could repeat the request)` };
-  }
-  if (target.origin !== origin) {
-    return { refused: `redirect to another origin (${target.origin}) not followed: the token stays with ${origin}` };
-  }
-  return target.toString();
 }

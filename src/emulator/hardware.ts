@@ -71,11 +71,6 @@ export function findFlavor(name: string): Flavor | undefined {
   return FLAVORS.get(name);
 }
 
-/** Every flavor name, in table order. */
-export function flavorNames(): string[] {
-  return [...FLAVORS.keys()];
-}
-
 /** Price per minute in micro-USD, rounded to an integer like the service's `unitCostMicroUSD`. */
 export function unitCostMicroUSD(flavor: Flavor): number {
   return Math.round((flavor.usdPerHour / 60) * 1e6);

@@ -290,9 +290,6 @@ export const ScheduledJobWire = z.lazy(() =>
 );
 export type ScheduledJobWire = z.infer<typeof ScheduledJobWire>;
 
-/** One `data:` event of `GET .../logs`. @internal */
-export const LogEventWire = z.lazy(() => z.object({ data: z.string(), timestamp: z.string().optional() }));
-export type LogEventWire = z.infer<typeof LogEventWire>;
 
 /** One `event: metric` of `GET .../metrics`, snake_case. @internal */
 export const MetricEventWire = z.lazy(() =>
