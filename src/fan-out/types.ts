@@ -15,7 +15,10 @@ export interface FanOutClient {
   /** Creates one job. */
   run(spec: RunSpec, options?: RequestOptions): Promise<Job>;
   /** Lists jobs by label, newest first, following pagination. */
-  list(options?: ListOptions): AsyncIterable<Job> & { toArray(): Promise<Job[]> };
+  list(options?: ListOptions): AsyncIterable<Job> & {
+    /** Every job of every page. */
+    toArray(): Promise<Job[]>;
+  };
   /** Fetches one job by `namespace/id`. */
   inspect(ref: string, options?: RequestOptions): Promise<Job>;
   /** Cancels one job by `namespace/id`. */

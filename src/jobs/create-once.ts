@@ -51,7 +51,10 @@ export interface CreateOnceClient {
   /** Sends one create. */
   run(spec: RunSpec, options?: RequestOptions): Promise<Job>;
   /** Lists jobs by label. */
-  list(options?: ListOptions): { toArray(): Promise<Job[]> };
+  list(options?: ListOptions): {
+    /** Every job of every page. */
+    toArray(): Promise<Job[]>;
+  };
   /** Cancels a job. */
   cancel(ref: string, options?: RequestOptions): Promise<Job>;
 }
