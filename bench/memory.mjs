@@ -11,7 +11,7 @@ const LINE_BYTES = 100;
 export async function benchMemory() {
   const targetBytes = Math.round(1024 * MB * settings.scale);
   const lines = Math.max(1000, Math.round(targetBytes / LINE_BYTES));
-  const emu = await startEmulator({ containerEngine: "none", logger: () => {}, closeLogStreamsAtJobEnd: true });
+  const emu = await startEmulator({ containerEngine: "none", logger: () => {} });
   try {
     const client = new JobsClient({ endpoint: emu.url, token: emu.token, namespace: emu.namespace });
     progress(`memory: a job prints ${fmtBytes(lines * LINE_BYTES)} (${lines.toLocaleString("en-US")} lines), followed live`);

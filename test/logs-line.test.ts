@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toLogLine } from "../src/streams/log-line.js";
+import { timestampMs, toLogLine } from "../src/streams/log-line.js";
 
 const plain = (data: string) => {
   const line = toLogLine(data);
@@ -70,5 +70,30 @@ describe("toLogLine", () => {
     const line = toLogLine('{"data":"x","timestamp":"2026-05-12T14:58:25.162Z"}');
     expect(JSON.parse(JSON.stringify(line))).toEqual({ text: "x", timestamp: "2026-05-12T14:58:25.162Z" });
     expect(inspect(line)).toContain("2026-05-12T14:58:25.162Z");
+  });
+
+  it("reads timestamps exactly as Date.parse does, in any order (property)", () => {
+    const digits = (n: number) => fc.array(fc.constantFrom(..."0123456789"), { minLength: n, maxLength: n }).map((d) => d.join(""));
+    // The service's form, with every field anything from 00 to 99 (out-of-range values included)
+    const iso = fc
+      .tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), fc.option(digits(1).chain(() => fc.nat(12)).chain((k) => digits(k))))
+      .map(([y, mo, d, h, mi, s, frac]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${frac === null ? "" : `.${frac}`}Z`);
+    // The same, near a real instant, so that most values are valid and minutes repeat
+    const near = fc
+      .tuple(fc.integer({ min: 1_700_000_000_000, max: 1_700_000_600_000 }), fc.nat(9), fc.boolean())
+      .map(([ms, extra, whole]) => {
+        const text = new Date(ms).toISOString();
+        return whole ? `${text.slice(0, 19)}Z` : text.replace("Z", `${"7".repeat(extra)}Z`);
+      });
+    // One character of either replaced by anything
+    const mutated = fc
+      .tuple(fc.oneof(iso, near), fc.nat(40), fc.string({ minLength: 0, maxLength: 2 }))
+      .map(([text, at, other]) => text.slice(0, at % (text.length + 1)) + other + text.slice((at % (text.length + 1)) + 1));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(iso, near, near, mutated, fc.string()), { maxLength: 20 }), (texts) => {
+        for (const text of texts) expect(Object.is(timestampMs(text), Date.parse(text)), text).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -123,17 +123,16 @@ export class ReplayCursor {
 
   /** The lines of a batch of events that the caller has not seen yet. */
   take(events: SseEvent[]): LogLine[] {
+    if (this.#mode === "count") return this.#takeCounted(events);
     const out: LogLine[] = [];
     for (let k = 0; k < events.length; k++) {
       const data = (events[k] as SseEvent).data;
-      const i = this.#index++;
-      if (this.#mode === "count") {
-        if (i < this.#position) continue;
-        this.#position = i + 1;
-        const line = toLogLine(data);
-        if (line !== undefined && !(i === 0 && line.text.startsWith(JOB_STARTED))) out.push(line);
-        continue;
+      // `#seek` may have anchored the cursor on an earlier event of this batch: count the rest.
+      if ((this.#mode as Mode) === "count") {
+        for (const line of this.#takeCounted(events.slice(k))) out.push(line);
+        return out;
       }
+      const i = this.#index++;
       if (i === 0 && isJobStarted(data)) continue;
       if (this.#mode === "window") {
         const j = this.#rel++;
@@ -153,6 +152,20 @@ export class ReplayCursor {
       }
       this.#seek(data, i, out);
     }
+    return out;
+  }
+
+  /** Absolute: every event past the position is a line (the loop that runs for every line of a long log). */
+  #takeCounted(events: SseEvent[]): LogLine[] {
+    const out: LogLine[] = [];
+    const from = this.#index;
+    const skip = Math.min(Math.max(this.#position - from, 0), events.length);
+    for (let k = skip; k < events.length; k++) {
+      const line = toLogLine((events[k] as SseEvent).data);
+      if (line !== undefined && !(from + k === 0 && line.text.startsWith(JOB_STARTED))) out.push(line);
+    }
+    this.#index = from + events.length;
+    if (this.#index > this.#position) this.#position = this.#index;
     return out;
   }
 

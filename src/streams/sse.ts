@@ -70,9 +70,20 @@ export async function* readSse(
     },
     maxBufferSize: maxChars,
   });
-  const feed = (text: string) => {
+  const feedPiece = (text: string) => {
     parser.feed(text);
     if (oversized) throw new EventTooLargeError(maxChars);
+  };
+  // The parser joins the line it holds with the whole next chunk, copying every chunk once more.
+  // Fed in three pieces instead, it joins only up to the first line break, and the whole lines in
+  // the middle (most of the chunk) are read where they are.
+  const feed = (text: string) => {
+    const first = text.indexOf("\n");
+    const last = first === -1 ? -1 : text.lastIndexOf("\n");
+    if (first === last) return feedPiece(text);
+    feedPiece(text.slice(0, first + 1));
+    feedPiece(text.slice(first + 1, last + 1));
+    if (last + 1 < text.length) feedPiece(text.slice(last + 1));
   };
   const idleMs = options.idleTimeoutMs;
   let quietMs = options.quietMs ?? Number.POSITIVE_INFINITY;
