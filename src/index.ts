@@ -39,7 +39,7 @@ export {
 export type { ApiErrorInit, HfJobsErrorOptions } from "./core/errors.js";
 export { PagedList } from "./core/pagination.js";
 export type { Page } from "./core/pagination.js";
-export type { LogLine, LogStream, LogsOptions, ReconnectOptions } from "./streams/logs.js";
+export type { JobStream, JobStreamOptions, LogLine, LogStream, LogsOptions, ReconnectOptions } from "./streams/logs.js";
 export type { GpuSample, MetricSample, MetricStream, MetricsOptions } from "./streams/metrics.js";
 export type { JobGroup, JobSelector, WaitAllOptions, WaitOptions, WaitProgress } from "./jobs/wait.js";
 export { isSuccess, isTerminal, isTerminalStage } from "./jobs/parse.js";

@@ -5,6 +5,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { toJob } from "../src/jobs/parse.js";
 import type { Flavor, Job, JobStage, KnownFlavor, KnownJobStage, ListOptions, ReportedJobStage, RunSpec } from "../src/types.js";
+import type { JobStream, JobStreamOptions, LogLine, LogStream, LogsOptions, MetricSample, MetricStream, MetricsOptions } from "../src/index.js";
 import { jobWire } from "./fixtures/core/helpers.js";
 
 const job = (stage: string): Job => toJob(jobWire({ status: { stage } }) as Parameters<typeof toJob>[0], "https://hub.test", "alice");
@@ -47,5 +48,17 @@ describe("flavor types", () => {
     expectTypeOf<"a10g-smal">().not.toExtend<KnownFlavor>();
     const spec: RunSpec = { image: "python:3.12", flavor: "a10g-smal" };
     expect(spec.flavor).toBe("a10g-smal");
+  });
+});
+
+describe("stream types", () => {
+  it("logs() and metrics() share their stream options and their stream shape", () => {
+    expectTypeOf<LogsOptions>().toExtend<JobStreamOptions>();
+    expectTypeOf<MetricsOptions>().toExtend<JobStreamOptions>();
+    expectTypeOf<LogStream>().toExtend<JobStream<LogLine>>();
+    expectTypeOf<MetricStream>().toExtend<JobStream<MetricSample>>();
+    expectTypeOf<JobStreamOptions["deadConnectionMs"]>().toEqualTypeOf<number | undefined>();
+    // @ts-expect-error a log stream yields lines, not metric samples
+    expectTypeOf<LogStream>().toExtend<JobStream<MetricSample>>();
   });
 });

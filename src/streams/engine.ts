@@ -43,6 +43,32 @@ export interface ReconnectOptions {
   maxDelayMs?: number;
 }
 
+/** Options that every followed job stream takes: `logs()` and `metrics()`. */
+export interface JobStreamOptions {
+  /** Stops the stream; the pending `next()` rejects with an `AbortError` and the connection closes. */
+  signal?: AbortSignal;
+  /** Namespace of the job, when the reference is a bare id; default the client's. */
+  namespace?: string;
+  /** While following: no byte at all (keep-alives included) for this long means a dead connection; default 120 000 ms. */
+  deadConnectionMs?: number;
+  /** Reconnection backoff and limit, after a dropped or dead connection (defaults 1, 2, 4, 8, 10 s; 5 failures). */
+  reconnect?: ReconnectOptions;
+}
+
+/** Default of {@link JobStreamOptions.deadConnectionMs}. @internal */
+export const DEFAULT_DEAD_CONNECTION_MS = 120_000;
+
+/**
+ * A followed job stream: iterate it once with `for await`; `break` or `close()` closes the
+ * connection. After it ended because the job is terminal, `job` holds the job's final state.
+ */
+export interface JobStream<T> extends AsyncIterable<T> {
+  /** The job in its final state, once the stream has ended because the job is terminal. */
+  readonly job: Job | undefined;
+  /** Stops the stream and closes its connection; a pending `next()` resolves as done. */
+  close(): Promise<void>;
+}
+
 /** Reconnection settings of a followed stream, defaults applied. */
 export interface ReconnectPolicy {
   /** Consecutive failed connections tolerated before giving up. */

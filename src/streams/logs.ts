@@ -12,24 +12,27 @@ import { parseJobRef } from "../core/names.js";
 import type { Job } from "../types.js";
 import { BatchStream } from "./batch-stream.js";
 import { positive } from "../core/options.js";
-import { type ReconnectOptions, followJobStream, openJobStream, reconnectPolicy } from "./engine.js";
+import {
+  DEFAULT_DEAD_CONNECTION_MS,
+  type JobStream,
+  type JobStreamOptions,
+  followJobStream,
+  openJobStream,
+  reconnectPolicy,
+} from "./engine.js";
 import type { LogLine } from "./log-line.js";
 import { ReplayCursor } from "./replay-cursor.js";
 import { MAX_EVENT_CHARS } from "./sse.js";
 
-export type { ReconnectOptions } from "./engine.js";
+export type { JobStream, JobStreamOptions, ReconnectOptions } from "./engine.js";
 export type { LogLine } from "./log-line.js";
 
 /** Options of {@link JobsClient.logs}. */
-export interface LogsOptions {
+export interface LogsOptions extends JobStreamOptions {
   /** Keep streaming until the job is terminal and its lines are drained; default `false` (snapshot). */
   follow?: boolean;
   /** Start with the last `tail` lines instead of the whole log (first connection only). */
   tail?: number;
-  /** Stops the stream; the pending `next()` rejects with an `AbortError` and the connection closes. */
-  signal?: AbortSignal;
-  /** Namespace of the job, when the reference is a bare id; default the client's. */
-  namespace?: string;
   /** Snapshot: silence (no line; keep-alives do not count) that ends it; default 5000 ms. */
   idleTimeoutMs?: number;
   /** Follow: silence after which the job's stage is checked; default 2000 ms, doubling while nothing happens. */
@@ -38,10 +41,6 @@ export interface LogsOptions {
   maxStatusCheckMs?: number;
   /** Follow: once the job is terminal, silence after which the stream ends; default 1000 ms. */
   drainMs?: number;
-  /** Follow: no byte at all (keep-alives included) for this long means a dead connection; default 120 000 ms. */
-  deadConnectionMs?: number;
-  /** Reconnection backoff and limit, after a dropped or dead connection (defaults 1, 2, 4, 8, 10 s; 5 failures). */
-  reconnect?: ReconnectOptions;
   /**
    * Longest line accepted, in characters (UTF-16 code units) of the SSE event that carries it (the
    * line JSON-escaped, plus its timestamp: about 60 more); default 1 048 576. A longer one ends the
@@ -51,8 +50,7 @@ export interface LogsOptions {
 }
 
 /**
- * The lines of a job's log. Iterate it once with `for await`; `break` or `close()` closes the
- * connection. After a follow that ended because the job finished, `job` holds its final state.
+ * The lines of a job's log; `job` is set once a follow has ended because the job finished.
  *
  * ```ts
  * const stream = client.logs(job.id, { follow: true });
@@ -60,12 +58,7 @@ export interface LogsOptions {
  * console.log(stream.job?.status.stage); // "COMPLETED", "ERROR", ...
  * ```
  */
-export interface LogStream extends AsyncIterable<LogLine> {
-  /** The job in its final state, once a follow has ended because the job is terminal. */
-  readonly job: Job | undefined;
-  /** Stops the stream and closes its connection; a pending `next()` resolves as done. */
-  close(): Promise<void>;
-}
+export interface LogStream extends JobStream<LogLine> {}
 
 /** Streams the log of a job; see {@link JobsClient.logs}. Invalid options throw at once. */
 export function streamLogs(client: JobsResource, ref: string, options: LogsOptions = {}): LogStream {
@@ -84,7 +77,7 @@ export function streamLogs(client: JobsResource, ref: string, options: LogsOptio
     statusCheckMs: positive("statusCheckMs", options.statusCheckMs, 2000),
     maxStatusCheckMs: positive("maxStatusCheckMs", options.maxStatusCheckMs, 30_000),
     drainMs: positive("drainMs", options.drainMs, 1000),
-    deadConnectionMs: positive("deadConnectionMs", options.deadConnectionMs, 120_000),
+    deadConnectionMs: positive("deadConnectionMs", options.deadConnectionMs, DEFAULT_DEAD_CONNECTION_MS),
     maxEventChars: maxLineChars,
     reconnect: reconnectPolicy(options.reconnect),
   };

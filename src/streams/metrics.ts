@@ -14,7 +14,14 @@ import type { Job } from "../types.js";
 import { MetricEventWire } from "../wire/schemas.js";
 import { BatchStream } from "./batch-stream.js";
 import { positive } from "../core/options.js";
-import { type ReconnectOptions, followJobStream, openJobStream, reconnectPolicy } from "./engine.js";
+import {
+  DEFAULT_DEAD_CONNECTION_MS,
+  type JobStream,
+  type JobStreamOptions,
+  followJobStream,
+  openJobStream,
+  reconnectPolicy,
+} from "./engine.js";
 import { MAX_EVENT_CHARS, type SseEvent } from "./sse.js";
 
 /** Usage of one GPU. */
@@ -55,35 +62,19 @@ export interface MetricSample {
 }
 
 /** Options of {@link JobsClient.metrics}. */
-export interface MetricsOptions {
-  /** Stops the stream; the pending `next()` rejects with an `AbortError` and the connection closes. */
-  signal?: AbortSignal;
-  /** Namespace of the job, when the reference is a bare id; default the client's. */
-  namespace?: string;
+export interface MetricsOptions extends JobStreamOptions {
   /** No sample for this long: the job's stage is checked (the stream ends if it is terminal); default 10 000 ms. */
   statusCheckMs?: number;
-  /** No byte at all (keep-alives included) for this long means a dead connection; default 120 000 ms. */
-  deadConnectionMs?: number;
-  /** Reconnection backoff and limit (defaults 1, 2, 4, 8, 10 s, give up after 5 failures). */
-  reconnect?: ReconnectOptions;
 }
 
-/**
- * A job's metrics samples. Iterate with `for await`; it ends when the job is terminal.
- * `break` or `close()` closes the connection; `job` then holds the final job if it ended that way.
- */
-export interface MetricStream extends AsyncIterable<MetricSample> {
-  /** The job in its final state, once the stream has ended because the job is terminal. */
-  readonly job: Job | undefined;
-  /** Stops the stream and closes its connection. */
-  close(): Promise<void>;
-}
+/** A job's metrics samples; the stream ends when the job is terminal, and `job` is then set. */
+export interface MetricStream extends JobStream<MetricSample> {}
 
 /** Streams the metrics of a job; see {@link JobsClient.metrics}. Invalid options throw at once. */
 export function streamMetrics(client: JobsResource, ref: string, options: MetricsOptions = {}): MetricStream {
   parseJobRef(ref);
   const statusCheckMs = positive("statusCheckMs", options.statusCheckMs, 10_000);
-  const deadConnectionMs = positive("deadConnectionMs", options.deadConnectionMs, 120_000);
+  const deadConnectionMs = positive("deadConnectionMs", options.deadConnectionMs, DEFAULT_DEAD_CONNECTION_MS);
   const settings = {
     follow: true,
     idleTimeoutMs: deadConnectionMs,
