@@ -29,6 +29,8 @@ import { sleep } from "../core/sleep.js";
 import type { HttpRequest } from "../core/transport.js";
 import { isTerminal } from "../jobs/parse.js";
 import type { Job } from "../types.js";
+import type { JobsResource } from "../jobs/resource.js";
+import { BatchStream } from "./batch-stream.js";
 import { type SseEnd, type SseEvent, readSse } from "./sse.js";
 import { ErrorBudget, isPermanentError } from "../core/failures.js";
 import { positive } from "../core/options.js";
@@ -135,6 +137,37 @@ export interface StreamParts<T> {
   mayMeanOver?(error: unknown): boolean;
   /** The job as it is now (an `inspect`). */
   inspect(signal: AbortSignal): Promise<Job>;
+}
+
+/** What a stream passes to {@link jobStream}: its parts, less the label and the job look-up. */
+export type JobStreamParts<T> = Omit<StreamParts<T>, "label" | "inspect">;
+
+/**
+ * The followed stream of one job's `suffix` route (`/logs`, `/metrics`): resolves the reference
+ * when first pulled, then follows it with the parts `partsFor` builds for that path; `job` is set
+ * once the stream has ended because the job is terminal.
+ */
+export function jobStream<T>(
+  client: JobsResource,
+  ref: string,
+  suffix: string,
+  options: JobStreamOptions,
+  settings: StreamSettings,
+  partsFor: (core: ClientContext, path: string) => JobStreamParts<T>,
+): JobStream<T> {
+  return new BatchStream<T>(async function* (stream, stop) {
+    const core = client.context;
+    const job = await core.ref(ref, options.namespace, stop);
+    const path = core.jobPath(job, suffix);
+    const parts: StreamParts<T> = {
+      label: `GET ${path}`,
+      ...partsFor(core, path),
+      inspect: (signal) => client.inspect(`${job.namespace}/${job.id}`, { signal }),
+    };
+    yield* followJobStream<T>(parts, settings, stop, (final) => {
+      stream.job = final;
+    });
+  }, options.signal);
 }
 
 /** The windows and limits of a followed stream, defaults applied. */

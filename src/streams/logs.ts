@@ -9,14 +9,12 @@
 import { ValidationError } from "../core/errors.js";
 import type { JobsResource } from "../jobs/resource.js";
 import { parseJobRef } from "../core/names.js";
-import type { Job } from "../types.js";
-import { BatchStream } from "./batch-stream.js";
 import { positive } from "../core/options.js";
 import {
   DEFAULT_DEAD_CONNECTION_MS,
   type JobStream,
   type JobStreamOptions,
-  followJobStream,
+  jobStream,
   openJobStream,
   reconnectPolicy,
 } from "./engine.js";
@@ -81,25 +79,13 @@ export function streamLogs(client: JobsResource, ref: string, options: LogsOptio
     maxEventChars: maxLineChars,
     reconnect: reconnectPolicy(options.reconnect),
   };
-  return new BatchStream<LogLine>(async function* (stream, stop) {
-    const core = client.context;
-    const job = await core.ref(ref, options.namespace, stop);
-    const path = core.jobPath(job, "/logs");
+  return jobStream<LogLine>(client, ref, "/logs", options, settings, (core, path) => {
     const cursor = new ReplayCursor(tail);
-    yield* followJobStream<LogLine>(
-      {
-        label: `GET ${path}`,
-        open: (signal) => openJobStream(core, path, signal, { query: cursor.query() }),
-        begin: () => cursor.begin(),
-        take: (events) => cursor.take(events),
-        resync: () => cursor.resync,
-        inspect: (signal) => client.inspect(`${job.namespace}/${job.id}`, { signal }),
-      },
-      settings,
-      stop,
-      (final: Job) => {
-        stream.job = final;
-      },
-    );
-  }, options.signal);
+    return {
+      open: (signal) => openJobStream(core, path, signal, { query: cursor.query() }),
+      begin: () => cursor.begin(),
+      take: (events) => cursor.take(events),
+      resync: () => cursor.resync,
+    };
+  });
 }

@@ -10,15 +10,13 @@
 import { InternalServerError } from "../core/errors.js";
 import type { JobsResource } from "../jobs/resource.js";
 import { parseJobRef } from "../core/names.js";
-import type { Job } from "../types.js";
 import { MetricEventWire } from "../wire/schemas.js";
-import { BatchStream } from "./batch-stream.js";
 import { positive } from "../core/options.js";
 import {
   DEFAULT_DEAD_CONNECTION_MS,
   type JobStream,
   type JobStreamOptions,
-  followJobStream,
+  jobStream,
   openJobStream,
   reconnectPolicy,
 } from "./engine.js";
@@ -85,26 +83,12 @@ export function streamMetrics(client: JobsResource, ref: string, options: Metric
     maxEventChars: MAX_EVENT_CHARS,
     reconnect: reconnectPolicy(options.reconnect),
   };
-  return new BatchStream<MetricSample>(async function* (stream, stop) {
-    const core = client.context;
-    const job = await core.ref(ref, options.namespace, stop);
-    const path = core.jobPath(job, "/metrics");
-    yield* followJobStream<MetricSample>(
-      {
-        label: `GET ${path}`,
-        // 500 is how the service says the job is over: checked by the engine, not retried here.
-        open: (signal) => openJobStream(core, path, signal, { noRetryStatuses: [500] }),
-        take: toSamples,
-        mayMeanOver: (error) => error instanceof InternalServerError && error.status === 500,
-        inspect: (signal) => client.inspect(`${job.namespace}/${job.id}`, { signal }),
-      },
-      settings,
-      stop,
-      (final: Job) => {
-        stream.job = final;
-      },
-    );
-  }, options.signal);
+  return jobStream<MetricSample>(client, ref, "/metrics", options, settings, (core, path) => ({
+    // 500 is how the service says the job is over: checked by the engine, not retried here.
+    open: (signal) => openJobStream(core, path, signal, { noRetryStatuses: [500] }),
+    take: toSamples,
+    mayMeanOver: (error) => error instanceof InternalServerError && error.status === 500,
+  }));
 }
 
 /** The samples of a batch of events: `metric` events (or unnamed ones) whose data parses. */
